@@ -1,0 +1,82 @@
+//! Composition root: open the store, bootstrap, serve HTTP, shut down in order
+//! (stop accepting → end SSE → stop tasks → flush the store).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{self, AuthError};
+use crate::config::Config;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use crate::web as routes;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("HTTP server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the data directory (creating it) and bootstraps the admin on first start.
+pub fn open_store(config: &Config) -> Result<Store, RunError> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::open(&config.data_dir)?;
+    if let Some(b) = auth::bootstrap(&store, config)? {
+        // Shown once, on the first start only.
+        if let Some(p) = b.generated_password {
+            eprintln!("stixhub: first start: created user 'admin' with password: {p}");
+        }
+        if let Some(t) = b.generated_token {
+            eprintln!("stixhub: first start: admin API token (shown once, keep it): {t}");
+        }
+    }
+    Ok(store)
+}
+
+/// Serves until `shutdown` is cancelled, then stops cleanly. Used by `main` and by the tests.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), RunError> {
+    let store = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || open_store(&config))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))??
+    };
+    let state = AppState { store: store.clone(), config: Arc::new(config), shutdown: shutdown.child_token() };
+    let addr = listener.local_addr()?;
+    let data = web::Data::new(state.clone());
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(routes::security_headers())
+            .wrap(from_fn(routes::request_id))
+            .configure(routes::configure)
+    })
+    .listen(listener)?
+    .disable_signals()
+    .shutdown_timeout(5)
+    .run();
+    let handle = server.handle();
+    tracing::info!(%addr, data = %state.config.data_dir.display(), "stixhub listening on http://{addr}");
+    let server_task = tokio::spawn(server);
+
+    shutdown.cancelled().await;
+    tracing::info!("shutting down: closing streams, stopping the server, flushing");
+    state.shutdown.cancel();
+    // Let SSE bodies end on their own before the server stops accepting and drains.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    handle.stop(true).await;
+    let _ = server_task.await;
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))??;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,208 @@
+//! Knowledge: turns validated STIX objects into stored versions and events, one transaction per batch.
+
+pub mod payload;
+pub mod upsert;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::stix::{self, BundleError, PrepareOptions, Prepared, Timestamp};
+use crate::store::{now_ms, EventV1, ObjectV1, StoreError, Store, StoredEvent, StoredObject, Writer};
+pub use payload::{EventKind, Origin};
+use upsert::Decision;
+
+/// Objects per store transaction: bounds the memory a huge bundle holds in one sled transaction.
+pub const CHUNK: usize = 5000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ObjectErrorReport {
+    pub index: usize,
+    pub id: Option<String>,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WarningReport {
+    pub warning: String,
+    /// How many objects got this warning (0 for a bundle-level one).
+    pub count: usize,
+    pub first_index: Option<usize>,
+}
+
+/// The answer of an import (API.md): counts, per-object errors, grouped warnings.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub older_ignored: usize,
+    pub rejected: usize,
+    pub errors: Vec<ObjectErrorReport>,
+    pub warnings: Vec<WarningReport>,
+}
+
+impl ImportReport {
+    fn count(&mut self, d: Decision) {
+        match d {
+            Decision::Create => self.created += 1,
+            Decision::Update => self.updated += 1,
+            Decision::Unchanged => self.unchanged += 1,
+            Decision::OlderIgnored => self.older_ignored += 1,
+        }
+    }
+
+    /// Adds the counts of another report (several files in one CLI run).
+    pub fn absorb(&mut self, other: &ImportReport) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.older_ignored += other.older_ignored;
+        self.rejected += other.rejected;
+    }
+}
+
+fn now() -> i64 {
+    i64::try_from(now_ms()).unwrap_or(i64::MAX)
+}
+
+/// Parses and stores a bundle (or bare array). Bad objects are rejected alone; the rest is stored durably
+/// before this returns. `progress(done, total)` is called after each committed chunk.
+pub fn import_bundle(
+    store: &Store,
+    body: &[u8],
+    max_object_bytes: usize,
+    origin: &Origin,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport, KnowledgeError> {
+    let bundle = stix::parse_bundle(body)?;
+    let opts = PrepareOptions { legacy_20: bundle.legacy_20, max_object_bytes };
+    let mut report = ImportReport::default();
+    let mut warnings: BTreeMap<String, (usize, Option<usize>)> = BTreeMap::new();
+    for w in &bundle.warnings {
+        warnings.insert(w.clone(), (0, None));
+    }
+    let total = bundle.objects.len();
+    for (chunk_no, chunk) in bundle.objects.chunks(CHUNK).enumerate() {
+        let base = chunk_no * CHUNK;
+        let mut prepared = Vec::with_capacity(chunk.len());
+        for (i, raw) in chunk.iter().enumerate() {
+            match stix::prepare(raw, &opts) {
+                Ok(p) => {
+                    for w in &p.warnings {
+                        let e = warnings.entry(w.clone()).or_insert((0, Some(base + i)));
+                        e.0 += 1;
+                    }
+                    prepared.push(p);
+                }
+                Err(e) => {
+                    report.rejected += 1;
+                    report.errors.push(ObjectErrorReport { index: base + i, id: e.id, error: e.reason });
+                }
+            }
+        }
+        let mut w = store.writer();
+        for p in prepared {
+            let d = apply(&mut w, p, origin)?;
+            report.count(d);
+        }
+        w.commit()?;
+        progress((base + chunk.len()).min(total), total);
+    }
+    report.warnings = warnings
+        .into_iter()
+        .map(|(warning, (count, first_index))| WarningReport { warning, count, first_index })
+        .collect();
+    Ok(report)
+}
+
+/// Applies one validated object inside a batch.
+pub fn apply(w: &mut Writer<'_>, p: Prepared, origin: &Origin) -> Result<Decision, StoreError> {
+    let existing = match w.get_object(&p.id)? {
+        Some(StoredObject::V1(rec)) => {
+            let obj = parse_stored(&rec)?;
+            Some((rec, obj))
+        }
+        None => None,
+    };
+    let stored_modified = existing.as_ref().and_then(|(rec, _)| rec.modified.as_deref()).and_then(|m| Timestamp::parse(m).ok());
+    let decision = upsert::decide(
+        existing.as_ref().map(|(_, obj)| (stored_modified.as_ref(), obj)),
+        p.modified.as_ref(),
+        &p.object,
+    );
+    let now = now();
+    let (rec, kind, context) = match (decision, existing) {
+        (Decision::Create, _) => (
+            ObjectV1 {
+                internal_id: *uuid::Uuid::new_v4().as_bytes(),
+                modified: p.modified.as_ref().map(|m| m.as_str().to_owned()),
+                created_at_ms: now,
+                updated_at_ms: now,
+                json: to_json(&p.object)?,
+            },
+            EventKind::Create,
+            None,
+        ),
+        (Decision::Update, Some((old, old_obj))) => (
+            ObjectV1 {
+                internal_id: old.internal_id,
+                modified: p.modified.as_ref().map(|m| m.as_str().to_owned()),
+                created_at_ms: old.created_at_ms,
+                updated_at_ms: now.max(old.updated_at_ms),
+                json: to_json(&p.object)?,
+            },
+            EventKind::Update,
+            Some(payload::update_context(&old_obj, &p.object)),
+        ),
+        _ => return Ok(decision),
+    };
+    let id = w.next_event_id();
+    let data = payload::emitted_object(&p.object, &rec);
+    let bytes = payload::build(kind, id, &data, origin, context).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    w.append_event(id, &StoredEvent::V1(EventV1 { kind: kind.code(), stix_id: p.id.clone(), payload: bytes }))?;
+    w.put_object(&p.id, StoredObject::V1(rec))?;
+    Ok(decision)
+}
+
+/// Deletes an object; the delete event carries the object as it was. `Ok(false)` when it does not exist.
+pub fn delete_object(store: &Store, stix_id: &str, origin: &Origin) -> Result<bool, KnowledgeError> {
+    let mut w = store.writer();
+    let Some(StoredObject::V1(rec)) = w.get_object(stix_id)? else {
+        return Ok(false);
+    };
+    let obj = parse_stored(&rec)?;
+    let id = w.next_event_id();
+    let data = payload::emitted_object(&obj, &rec);
+    let bytes = payload::build(EventKind::Delete, id, &data, origin, None)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    w.append_event(
+        id,
+        &StoredEvent::V1(EventV1 { kind: EventKind::Delete.code(), stix_id: stix_id.to_owned(), payload: bytes }),
+    )?;
+    w.delete_object(stix_id);
+    w.commit()?;
+    Ok(true)
+}
+
+/// The stored STIX object as a JSON map.
+pub fn parse_stored(rec: &ObjectV1) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::from_slice(&rec.json) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(StoreError::Corrupt("stored object is not a JSON object".into())),
+        Err(e) => Err(StoreError::Corrupt(format!("stored object: {e}"))),
+    }
+}
+
+fn to_json(obj: &Map<String, Value>) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(obj).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

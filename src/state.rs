@@ -1,0 +1,24 @@
+//! The one shared state handed to every handler (no globals).
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::knowledge::Origin;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// Cancelled at shutdown: SSE readers end their responses.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    #[must_use]
+    pub fn origin(&self, source: &str, user: Option<&str>) -> Origin {
+        Origin { hub_id: self.store.hub_id().to_string(), source: source.to_owned(), user: user.map(str::to_owned) }
+    }
+}

@@ -1,0 +1,149 @@
+//! Versioned, frozen stored records. bincode cannot evolve a struct, so a new field means a new variant;
+//! a released variant is never changed (the golden-bytes tests below fail if one is).
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+
+/// The current version of a STIX object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredObject {
+    V1(ObjectV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectV1 {
+    /// Hub-internal id (the OpenCTI extension's `id`).
+    pub internal_id: [u8; 16],
+    /// `modified` exactly as received, if the object has one.
+    pub modified: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    /// Compact JSON of the STIX object as stored (key order as received).
+    pub json: Vec<u8>,
+}
+
+/// One entry of the global event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredEvent {
+    V1(EventV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventV1 {
+    /// 0 create, 1 update, 2 delete, 3 merge.
+    pub kind: u8,
+    pub stix_id: String,
+    /// The SSE `data:` JSON exactly as sent on the wire.
+    pub payload: Vec<u8>,
+}
+
+/// One entry of a per-stream log (`stream_log` tree): which global event, under which SSE name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredStreamEntry {
+    V1(StreamEntryV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamEntryV1 {
+    pub sse_event: u8,
+    pub global_event: [u8; 16],
+    /// bit 0: dependency, bit 1: visibility transition.
+    pub flags: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredUser {
+    V1(UserV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    /// argon2id PHC string; never the password.
+    pub password_phc: String,
+    pub admin: bool,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredToken {
+    V1(TokenV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    pub user_id: [u8; 16],
+    /// SHA-256 of the token value; the value itself is never stored.
+    pub hash: [u8; 32],
+    pub created_at_ms: i64,
+    pub expires_at_ms: Option<i64>,
+    pub revoked: bool,
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    bincode::serialize(value).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
+}
+
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+    bincode::deserialize(bytes).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    // Golden bytes: if one of these fails, a released record layout was changed. Add a variant instead.
+    #[test]
+    fn object_v1_golden() {
+        let rec = StoredObject::V1(ObjectV1 {
+            internal_id: [7; 16],
+            modified: Some("2024-01-01T00:00:00.000Z".into()),
+            created_at_ms: 1,
+            updated_at_ms: 2,
+            json: b"{}".to_vec(),
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "0000000007070707070707070707070707070707011800000000000000323032342d30312d30315430303a30303a30302e3030305a010000000000000002000000000000000200000000000000 7b7d"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredObject>(&bytes, "object").unwrap(), rec);
+    }
+
+    #[test]
+    fn event_v1_golden() {
+        let rec = StoredEvent::V1(EventV1 { kind: 1, stix_id: "x--1".into(), payload: b"{}".to_vec() });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(hex::encode(&bytes), "0000000001040000000000000078 2d2d3102000000000000007b7d".replace(' ', ""));
+        assert_eq!(decode::<StoredEvent>(&bytes, "event").unwrap(), rec);
+    }
+
+    #[test]
+    fn stream_entry_v1_golden() {
+        let rec = StoredStreamEntry::V1(StreamEntryV1 { sse_event: 0, global_event: [1; 16], flags: 3 });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(hex::encode(&bytes), "000000000001010101010101010101010101010101 03".replace(' ', ""));
+    }
+
+    #[test]
+    fn token_v1_golden() {
+        let rec = StoredToken::V1(TokenV1 {
+            id: [1; 16],
+            name: "t".into(),
+            user_id: [2; 16],
+            hash: [3; 32],
+            created_at_ms: 4,
+            expires_at_ms: None,
+            revoked: false,
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(bytes.len(), 4 + 16 + 8 + 1 + 16 + 32 + 8 + 1 + 1);
+        assert_eq!(decode::<StoredToken>(&bytes, "token").unwrap(), rec);
+    }
+}

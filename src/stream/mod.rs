@@ -1,0 +1,6 @@
+//! Live streams: position parsing, SSE framing and the pull-based reader loop.
+
+pub mod position;
+pub mod sse;
+
+pub use position::{resolve, PositionError, StreamRequest};

@@ -1,0 +1,141 @@
+//! SSE framing and the reader loop. Readers pull from the stored log at their own pace: the body is only
+//! polled when the socket has room, so a slow or stalled reader holds at most one batch in memory and a
+//! writer never waits for a reader. Channels only say "there is more"; the log is the truth.
+
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use futures_util::Stream;
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
+use tokio_util::sync::CancellationToken;
+
+use crate::knowledge::EventKind;
+use crate::stix::format_ms;
+use crate::store::{EventId, Store, StoreError, StoredEvent};
+
+/// Events read from the store per chunk written to the socket.
+const BATCH: usize = 256;
+
+fn date_of(id: EventId) -> String {
+    format_ms(i64::try_from(id.ms).unwrap_or(i64::MAX))
+}
+
+/// `connected` message: first of every connection, without an `id:` line (pycti would store it).
+pub fn connected_frame(store: &Store, connection_id: &str) -> Result<Bytes, StoreError> {
+    let info = store.log_info()?;
+    let first = info.first.unwrap_or(EventId::ZERO);
+    let last = info.last.unwrap_or(EventId::ZERO);
+    let data = json!({
+        "lastEventId": last.to_string(),
+        "firstEventId": first.to_string(),
+        "firstEventDate": date_of(first),
+        "lastEventDate": date_of(last),
+        "streamSize": info.count,
+        "connectionId": connection_id,
+    });
+    Ok(Bytes::from(format!("event: connected\ndata: {data}\n\n")))
+}
+
+pub fn heartbeat_frame(id: EventId) -> Bytes {
+    Bytes::from(format!("id: {id}\nevent: heartbeat\ndata: \"{}\"\n\n", date_of(id)))
+}
+
+/// Appends one data event.
+pub fn put_event(buf: &mut BytesMut, id: EventId, name: &str, payload: &[u8]) {
+    buf.reserve(payload.len() + 64);
+    buf.put_slice(b"id: ");
+    buf.put_slice(id.to_string().as_bytes());
+    buf.put_slice(b"\nevent: ");
+    buf.put_slice(name.as_bytes());
+    buf.put_slice(b"\ndata: ");
+    buf.put_slice(payload);
+    buf.put_slice(b"\n\n");
+}
+
+/// A reader of the global event log.
+pub struct GlobalReader {
+    store: Store,
+    pos: EventId,
+    head_rx: watch::Receiver<EventId>,
+    shutdown: CancellationToken,
+    heartbeat: Interval,
+    first: Option<Bytes>,
+    heartbeat_due: Option<EventId>,
+}
+
+impl GlobalReader {
+    /// `after`: deliver strictly after it; `None` = from the current head (live only).
+    pub fn new(
+        store: Store,
+        after: Option<EventId>,
+        connected: Bytes,
+        heartbeat_every: Duration,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let head_rx = store.subscribe();
+        let pos = after.unwrap_or_else(|| store.durable_head());
+        let mut heartbeat = interval_at(Instant::now() + heartbeat_every, heartbeat_every);
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self { store, pos, head_rx, shutdown, heartbeat, first: Some(connected), heartbeat_due: None }
+    }
+
+    /// The next chunk of SSE bytes, or `None` when the connection must end (shutdown).
+    pub async fn next_chunk(&mut self) -> Option<Bytes> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        loop {
+            if self.shutdown.is_cancelled() {
+                return None;
+            }
+            // Read the head after any advertisement: it then covers every event at or below it.
+            let head = self.store.durable_head();
+            if self.pos < head {
+                match self.read_batch(head) {
+                    Ok(Some(chunk)) => return Some(chunk),
+                    Ok(None) => self.pos = head,
+                    Err(e) => {
+                        tracing::error!(error = %e, "stream read failed; closing the connection");
+                        return None;
+                    }
+                }
+                continue;
+            }
+            if let Some(adv) = self.heartbeat_due.take() {
+                self.pos = self.pos.max(adv);
+                return Some(heartbeat_frame(self.pos));
+            }
+            tokio::select! {
+                changed = self.head_rx.changed() => {
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
+                _ = self.heartbeat.tick() => {
+                    self.heartbeat_due = Some(self.store.advertise_now());
+                }
+                () = self.shutdown.cancelled() => return None,
+            }
+        }
+    }
+
+    fn read_batch(&mut self, head: EventId) -> Result<Option<Bytes>, StoreError> {
+        let events = self.store.read_events(self.pos, head, BATCH)?;
+        let Some((last, _)) = events.last() else { return Ok(None) };
+        let last = *last;
+        let mut buf = BytesMut::new();
+        for (id, StoredEvent::V1(ev)) in &events {
+            let name = EventKind::from_code(ev.kind).map_or("update", EventKind::as_str);
+            put_event(&mut buf, *id, name, &ev.payload);
+        }
+        self.pos = last;
+        Ok(Some(buf.freeze()))
+    }
+
+    /// The reader as a byte stream for an HTTP body.
+    pub fn into_stream(self) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
+        futures_util::stream::unfold(self, |mut r| async move { r.next_chunk().await.map(|c| (Ok(c), r)) })
+    }
+}

@@ -1,0 +1,45 @@
+//! The hub's front page: what it is and where its endpoints are.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    version: &'static str,
+    objects: usize,
+    events: u64,
+    last_event: String,
+}
+
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let info = state.store.log_info()?;
+    let page = IndexPage {
+        version: env!("CARGO_PKG_VERSION"),
+        objects: state.store.object_count(),
+        events: info.count,
+        last_event: info.last.map_or_else(|| "none yet".to_owned(), |id| id.to_string()),
+    };
+    render(&page)
+}
+
+/// Renders a page; a template error is a logged 500, never a panic.
+pub fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
+    let html = page.render().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+}
+
+const STYLE_CSS: &str = include_str!("../../static/style.css");
+
+pub async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    match name.as_str() {
+        "style.css" => Ok(HttpResponse::Ok()
+            .content_type("text/css; charset=utf-8")
+            .insert_header(("Cache-Control", "public, max-age=3600"))
+            .body(STYLE_CSS)),
+        other => Err(AppError::NotFound(format!("no static file '{other}'"))),
+    }
+}

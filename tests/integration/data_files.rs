@@ -1,0 +1,1 @@
+//! filled from the helper's table

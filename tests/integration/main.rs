@@ -1,0 +1,11 @@
+//! One integration test binary: real servers on 127.0.0.1:0 with temp data directories, spoken to over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+mod bad_input;
+mod cli;
+mod common;
+mod data_files;
+mod field_cases;
+mod ingest;
+mod interop;
+mod stream;
