@@ -68,4 +68,4 @@ pub fn load_config(common: &Common, bind: Option<String>) -> Result<Config, Conf
 }
 
 pub use bench::run as bench;
-pub use import::{healthcheck, import};
+pub use import::{healthcheck, import, read_bundle_file};

@@ -165,7 +165,8 @@ async fn import_offline_and_over_http_then_healthcheck() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(counts(&line["result"]), [2148, 0, 0, 0, 0]);
+    // Mobile shares 14 objects with ICS: 3 identical (identity, marking), 11 older there than in ICS 18.1.
+    assert_eq!(counts(&line["result"]), [2134, 0, 3, 11, 0]);
     // Offline import while the hub runs: a clear error, not a corruption.
     let out = Command::new(BIN).args(["import", "--data", data, shared(ICS).to_str().unwrap()]).output().unwrap();
     assert!(!out.status.success());

@@ -133,9 +133,10 @@ async fn stalled_readers_do_not_block_writers_or_fast_readers() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let report = hub.import_file(&shared("stix21/mitre-attack/mobile-attack-17.1.json")).await;
-    assert_eq!(counts(&report)[0], 2148);
+    // Mobile shares 14 objects with ICS: 3 identical, 11 older than in ICS 18.1 (no events for those).
+    assert_eq!(counts(&report), [2134, 0, 3, 11, 0]);
     let mut fast = hub.sse("/stream?from=0", &[]).await;
-    assert_eq!(fast.data_frames(1826 + 2148, WAIT).await.len(), 1826 + 2148);
+    assert_eq!(fast.data_frames(1826 + 2134, WAIT).await.len(), 1826 + 2134);
     // The stalled sockets are still open and readable: nothing was lost for them either.
     let mut buf = [0u8; 64];
     stalled[0].set_read_timeout(Some(Duration::from_secs(5))).unwrap();
