@@ -42,14 +42,22 @@ pub fn open_store(config: &Config) -> Result<Store, RunError> {
 }
 
 /// Serves until `shutdown` is cancelled, then stops cleanly. Used by `main` and by the tests.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), RunError> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), RunError> {
     let store = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || open_store(&config))
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))??
     };
-    let state = AppState { store: store.clone(), config: Arc::new(config), shutdown: shutdown.child_token() };
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::new(config),
+        shutdown: shutdown.child_token(),
+    };
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());
     let server = HttpServer::new(move || {

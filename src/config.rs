@@ -79,7 +79,10 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let mut c = Config::default();
-        let file_path = cli.config_file.clone().or_else(|| env("STIXHUB_CONFIG").map(PathBuf::from));
+        let file_path = cli
+            .config_file
+            .clone()
+            .or_else(|| env("STIXHUB_CONFIG").map(PathBuf::from));
         if let Some(path) = file_path {
             c.apply_file(&path)?;
         }
@@ -90,13 +93,21 @@ impl Config {
             c.bind = v;
         }
         if let Some(v) = env("STIXHUB_MAX_BODY_BYTES") {
-            c.max_body_bytes = v.parse().map_err(|_| ConfigError::Env("STIXHUB_MAX_BODY_BYTES", v))?;
+            c.max_body_bytes = v
+                .parse()
+                .map_err(|_| ConfigError::Env("STIXHUB_MAX_BODY_BYTES", v))?;
         }
         if let Some(v) = env("STIXHUB_MAX_OBJECT_BYTES") {
-            c.max_object_bytes = v.parse().map_err(|_| ConfigError::Env("STIXHUB_MAX_OBJECT_BYTES", v))?;
+            c.max_object_bytes = v
+                .parse()
+                .map_err(|_| ConfigError::Env("STIXHUB_MAX_OBJECT_BYTES", v))?;
         }
-        c.admin_password = env("STIXHUB_ADMIN_PASSWORD").filter(|s| !s.is_empty()).map(Secret);
-        c.admin_token = env("STIXHUB_ADMIN_TOKEN").filter(|s| !s.is_empty()).map(Secret);
+        c.admin_password = env("STIXHUB_ADMIN_PASSWORD")
+            .filter(|s| !s.is_empty())
+            .map(Secret);
+        c.admin_token = env("STIXHUB_ADMIN_TOKEN")
+            .filter(|s| !s.is_empty())
+            .map(Secret);
         if let Some(v) = &cli.data {
             c.data_dir.clone_from(v);
         }
@@ -108,8 +119,10 @@ impl Config {
 
     fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(name.clone(), e.to_string()))?;
-        let f: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse(name, e.to_string()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read(name.clone(), e.to_string()))?;
+        let f: FileConfig =
+            toml::from_str(&text).map_err(|e| ConfigError::Parse(name, e.to_string()))?;
         if let Some(v) = f.data {
             self.data_dir = v;
         }
@@ -136,7 +149,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -152,13 +168,33 @@ mod tests {
     fn precedence_cli_env_file_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("hub.toml");
-        std::fs::write(&file, "data = \"/from/file\"\nbind = \"127.0.0.1:1\"\nheartbeat_ms = 2000\n").unwrap();
-        let cli = CliOverrides { config_file: Some(file.clone()), ..Default::default() };
+        std::fs::write(
+            &file,
+            "data = \"/from/file\"\nbind = \"127.0.0.1:1\"\nheartbeat_ms = 2000\n",
+        )
+        .unwrap();
+        let cli = CliOverrides {
+            config_file: Some(file.clone()),
+            ..Default::default()
+        };
         let c = Config::load(&cli, env_of(&[])).unwrap();
-        assert_eq!((c.data_dir.to_str().unwrap(), c.bind.as_str(), c.heartbeat_ms), ("/from/file", "127.0.0.1:1", 2000));
+        assert_eq!(
+            (
+                c.data_dir.to_str().unwrap(),
+                c.bind.as_str(),
+                c.heartbeat_ms
+            ),
+            ("/from/file", "127.0.0.1:1", 2000)
+        );
         let c = Config::load(&cli, env_of(&[("STIXHUB_DATA", "/from/env")])).unwrap();
-        assert_eq!((c.data_dir.to_str().unwrap(), c.bind.as_str()), ("/from/env", "127.0.0.1:1"));
-        let cli = CliOverrides { data: Some("/from/cli".into()), ..cli };
+        assert_eq!(
+            (c.data_dir.to_str().unwrap(), c.bind.as_str()),
+            ("/from/env", "127.0.0.1:1")
+        );
+        let cli = CliOverrides {
+            data: Some("/from/cli".into()),
+            ..cli
+        };
         let c = Config::load(&cli, env_of(&[("STIXHUB_DATA", "/from/env")])).unwrap();
         assert_eq!(c.data_dir.to_str().unwrap(), "/from/cli");
     }
@@ -168,10 +204,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("hub.toml");
         std::fs::write(&file, "colour = 1\n").unwrap();
-        let cli = CliOverrides { config_file: Some(file), ..Default::default() };
+        let cli = CliOverrides {
+            config_file: Some(file),
+            ..Default::default()
+        };
         let err = Config::load(&cli, env_of(&[])).unwrap_err().to_string();
         assert!(err.contains("unknown field `colour`"), "{err}");
-        let c = Config::load(&CliOverrides::default(), env_of(&[("STIXHUB_ADMIN_TOKEN", "s3cret")])).unwrap();
+        let c = Config::load(
+            &CliOverrides::default(),
+            env_of(&[("STIXHUB_ADMIN_TOKEN", "s3cret")]),
+        )
+        .unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
     }
 }

@@ -61,8 +61,12 @@ impl From<StoreError> for AppError {
 impl From<KnowledgeError> for AppError {
     fn from(e: KnowledgeError) -> Self {
         match e {
-            KnowledgeError::Bundle(b @ crate::stix::BundleError::InvalidJson(_)) => AppError::InvalidJson(b.to_string()),
-            KnowledgeError::Bundle(b @ crate::stix::BundleError::NotABundle(_)) => AppError::NotABundle(b.to_string()),
+            KnowledgeError::Bundle(b @ crate::stix::BundleError::InvalidJson(_)) => {
+                AppError::InvalidJson(b.to_string())
+            }
+            KnowledgeError::Bundle(b @ crate::stix::BundleError::NotABundle(_)) => {
+                AppError::NotABundle(b.to_string())
+            }
             KnowledgeError::Store(s) => AppError::Internal(s.to_string()),
         }
     }
@@ -77,7 +81,9 @@ impl From<actix_web::error::BlockingError> for AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::BadRequest(_) | AppError::InvalidJson(_) | AppError::NotABundle(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::InvalidJson(_) | AppError::NotABundle(_) => {
+                StatusCode::BAD_REQUEST
+            }
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -16,7 +16,12 @@ async fn main() -> ExitCode {
         .init();
     let ok = match cli.command {
         Command::Serve { common, bind } => serve(&common, bind).await,
-        Command::Import { common, url, token, files } => match cli::load_config(&common, None) {
+        Command::Import {
+            common,
+            url,
+            token,
+            files,
+        } => match cli::load_config(&common, None) {
             Ok(config) => cli::import(config, url, token, files).await,
             Err(e) => fail(&e),
         },
@@ -26,7 +31,11 @@ async fn main() -> ExitCode {
         },
         Command::Bench(args) => cli::bench(args).await,
     };
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 async fn serve(common: &cli::Common, bind: Option<String>) -> bool {

@@ -19,6 +19,10 @@ pub struct AppState {
 impl AppState {
     #[must_use]
     pub fn origin(&self, source: &str, user: Option<&str>) -> Origin {
-        Origin { hub_id: self.store.hub_id().to_string(), source: source.to_owned(), user: user.map(str::to_owned) }
+        Origin {
+            hub_id: self.store.hub_id().to_string(),
+            source: source.to_owned(),
+            user: user.map(str::to_owned),
+        }
     }
 }

@@ -39,7 +39,11 @@ pub fn hash_token(value: &str) -> [u8; 32] {
 /// A random secret of `len` alphanumeric characters (OS randomness).
 #[must_use]
 pub fn generate_secret(len: usize) -> String {
-    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
@@ -130,12 +134,20 @@ pub fn authenticate(store: &Store, authorization: Option<&str>) -> Result<Princi
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or(AuthError::Missing)?;
-    let record = store.find_token(&hash_token(token))?.ok_or(AuthError::InvalidToken)?;
+    let record = store
+        .find_token(&hash_token(token))?
+        .ok_or(AuthError::InvalidToken)?;
     if record.revoked || record.expires_at_ms.is_some_and(|e| e <= now_ms()) {
         return Err(AuthError::InvalidToken);
     }
-    let user = store.get_user(record.user_id)?.ok_or(AuthError::InvalidToken)?;
-    Ok(Principal { user_id: user.id, name: user.name, admin: user.admin })
+    let user = store
+        .get_user(record.user_id)?
+        .ok_or(AuthError::InvalidToken)?;
+    Ok(Principal {
+        user_id: user.id,
+        name: user.name,
+        admin: user.admin,
+    })
 }
 
 #[cfg(test)]
@@ -148,19 +160,40 @@ mod tests {
     fn bootstrap_once_and_authenticate() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let config = Config { admin_token: Some(Secret("tok-1".into())), ..Config::default() };
+        let config = Config {
+            admin_token: Some(Secret("tok-1".into())),
+            ..Config::default()
+        };
         let b = bootstrap(&store, &config).unwrap().unwrap();
         assert!(b.generated_password.is_some());
         assert!(b.generated_token.is_none());
-        assert!(bootstrap(&store, &config).unwrap().is_none(), "only on the first start");
-        let later = Config { admin_token: Some(Secret("tok-2".into())), ..Config::default() };
+        assert!(
+            bootstrap(&store, &config).unwrap().is_none(),
+            "only on the first start"
+        );
+        let later = Config {
+            admin_token: Some(Secret("tok-2".into())),
+            ..Config::default()
+        };
         assert!(bootstrap(&store, &later).unwrap().is_none());
-        assert!(authenticate(&store, Some("Bearer tok-2")).unwrap().admin, "a later STIXHUB_ADMIN_TOKEN is added");
+        assert!(
+            authenticate(&store, Some("Bearer tok-2")).unwrap().admin,
+            "a later STIXHUB_ADMIN_TOKEN is added"
+        );
         let p = authenticate(&store, Some("Bearer tok-1")).unwrap();
         assert_eq!((p.name.as_str(), p.admin), ("admin", true));
-        assert!(matches!(authenticate(&store, Some("Bearer nope")), Err(AuthError::InvalidToken)));
-        assert!(matches!(authenticate(&store, None), Err(AuthError::Missing)));
-        assert!(matches!(authenticate(&store, Some("Basic abc")), Err(AuthError::Missing)));
+        assert!(matches!(
+            authenticate(&store, Some("Bearer nope")),
+            Err(AuthError::InvalidToken)
+        ));
+        assert!(matches!(
+            authenticate(&store, None),
+            Err(AuthError::Missing)
+        ));
+        assert!(matches!(
+            authenticate(&store, Some("Basic abc")),
+            Err(AuthError::Missing)
+        ));
         let user = store.find_user_by_name("admin").unwrap().unwrap();
         assert!(user.password_phc.starts_with("$argon2id$"));
     }

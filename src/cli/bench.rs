@@ -18,10 +18,16 @@ use crate::store::Store;
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Large corpus (STIX 2.0 or 2.1 bundle, .json or .json.gz)
-    #[arg(long, default_value = "../shared/data/stix20/mitre-cti/enterprise-attack.json.gz")]
+    #[arg(
+        long,
+        default_value = "../shared/data/stix20/mitre-cti/enterprise-attack.json.gz"
+    )]
     corpus: PathBuf,
     /// Second bundle
-    #[arg(long, default_value = "../shared/data/stix21/mitre-attack/ics-attack-18.1.json")]
+    #[arg(
+        long,
+        default_value = "../shared/data/stix21/mitre-attack/ics-attack-18.1.json"
+    )]
     ics: PathBuf,
     /// Also write the figures as JSON to this file
     #[arg(long)]
@@ -32,7 +38,10 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(tag: &str) -> std::io::Result<Self> {
-        let p = std::env::temp_dir().join(format!("stixhub-bench-{tag}-{}", uuid::Uuid::new_v4().simple()));
+        let p = std::env::temp_dir().join(format!(
+            "stixhub-bench-{tag}-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
         std::fs::create_dir_all(&p)?;
         Ok(Self(p))
     }
@@ -58,19 +67,40 @@ fn ingest_one(store: &Store, path: &Path) -> Result<Ingest, String> {
     let objects = bundle.objects.len();
     let raw_dir = TempDir::new("raw").map_err(|e| e.to_string())?;
     let values: Vec<&[u8]> = bundle.objects.iter().map(|r| r.get().as_bytes()).collect();
-    let raw = crate::store::raw_sled_writes(&raw_dir.0, &values, knowledge::CHUNK).map_err(|e| e.to_string())?;
-    let origin = Origin { hub_id: store.hub_id().to_string(), source: "bench".into(), user: None };
+    let raw = crate::store::raw_sled_writes(&raw_dir.0, &values, knowledge::CHUNK)
+        .map_err(|e| e.to_string())?;
+    let origin = Origin {
+        hub_id: store.hub_id().to_string(),
+        source: "bench".into(),
+        user: None,
+    };
     let start = Instant::now();
-    let report = knowledge::import_bundle(store, &body, usize::MAX, &origin, &mut |_, _| {}).map_err(|e| e.to_string())?;
+    let report = knowledge::import_bundle(store, &body, usize::MAX, &origin, &mut |_, _| {})
+        .map_err(|e| e.to_string())?;
     let hub = start.elapsed();
-    if report.created + report.updated + report.unchanged + report.older_ignored + report.rejected != objects {
+    if report.created + report.updated + report.unchanged + report.older_ignored + report.rejected
+        != objects
+    {
         return Err("import counts do not add up".into());
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok(Ingest { name, objects, bytes: body.len(), raw, hub })
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Ingest {
+        name,
+        objects,
+        bytes: body.len(),
+        raw,
+        hub,
+    })
 }
 
-async fn replay(config: Config, token: &str, expected: u64) -> Result<(Duration, u64, usize), String> {
+async fn replay(
+    config: Config,
+    token: &str,
+    expected: u64,
+) -> Result<(Duration, u64, usize), String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let shutdown = CancellationToken::new();
@@ -84,11 +114,18 @@ async fn replay(config: Config, token: &str, expected: u64) -> Result<(Duration,
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let start = Instant::now();
-    let res = client.get(format!("{base}/stream?from=0")).bearer_auth(token).send().await.map_err(|e| e.to_string())?;
+    let res = client
+        .get(format!("{base}/stream?from=0"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
     let mut body = res.bytes_stream();
     let (mut events, mut bytes, mut tail) = (0u64, 0usize, Vec::<u8>::new());
     while events < expected {
-        let Some(chunk) = body.next().await else { break };
+        let Some(chunk) = body.next().await else {
+            break;
+        };
         let chunk = chunk.map_err(|e| e.to_string())?;
         bytes += chunk.len();
         tail.extend_from_slice(&chunk);
@@ -121,16 +158,27 @@ pub async fn run(args: BenchArgs) -> bool {
 async fn run_inner(args: BenchArgs) -> Result<(), String> {
     let dir = TempDir::new("hub").map_err(|e| e.to_string())?;
     let token = crate::auth::generate_secret(32);
-    let config = Config { data_dir: dir.0.clone(), admin_token: Some(Secret(token.clone())), ..Config::default() };
+    let config = Config {
+        data_dir: dir.0.clone(),
+        admin_token: Some(Secret(token.clone())),
+        ..Config::default()
+    };
     let (rows, events, disk) = {
         let config = config.clone();
         let files = [args.corpus.clone(), args.ics.clone()];
         tokio::task::spawn_blocking(move || -> Result<_, String> {
             let store = crate::app::open_store(&config).map_err(|e| e.to_string())?;
-            let rows = files.iter().map(|f| ingest_one(&store, f)).collect::<Result<Vec<_>, _>>()?;
+            let rows = files
+                .iter()
+                .map(|f| ingest_one(&store, f))
+                .collect::<Result<Vec<_>, _>>()?;
             let events = store.log_info().map_err(|e| e.to_string())?.count;
             store.flush().map_err(|e| e.to_string())?;
-            Ok((rows, events, store.size_on_disk().map_err(|e| e.to_string())?))
+            Ok((
+                rows,
+                events,
+                store.size_on_disk().map_err(|e| e.to_string())?,
+            ))
         })
         .await
         .map_err(|e| e.to_string())??
@@ -139,7 +187,11 @@ async fn run_inner(args: BenchArgs) -> Result<(), String> {
     let mut out = Vec::new();
     println_table(&rows, events, got, took, bytes, disk, &mut out);
     if let Some(path) = args.json {
-        std::fs::write(&path, serde_json::to_vec_pretty(&json!(out)).unwrap_or_default()).map_err(|e| e.to_string())?;
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&json!(out)).unwrap_or_default(),
+        )
+        .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -159,18 +211,35 @@ fn println_table(
 ) {
     use std::io::Write;
     let mut w = std::io::stdout();
-    let _ = writeln!(w, "{:<34} {:>8} {:>12} {:>9} {:>14} {:>7}", "durable ingest", "objects", "objects/s", "MB/s", "raw sled obj/s", "ratio");
+    let _ = writeln!(
+        w,
+        "{:<34} {:>8} {:>12} {:>9} {:>14} {:>7}",
+        "durable ingest", "objects", "objects/s", "MB/s", "raw sled obj/s", "ratio"
+    );
     for r in rows {
         let hub = rate(r.objects as f64, r.hub);
         let raw = rate(r.objects as f64, r.raw);
         let mbs = rate(r.bytes as f64 / 1e6, r.hub);
-        let _ = writeln!(w, "{:<34} {:>8} {:>12.0} {:>9.1} {:>14.0} {:>6.0}%", r.name, r.objects, hub, mbs, raw, 100.0 * hub / raw);
+        let _ = writeln!(
+            w,
+            "{:<34} {:>8} {:>12.0} {:>9.1} {:>14.0} {:>6.0}%",
+            r.name,
+            r.objects,
+            hub,
+            mbs,
+            raw,
+            100.0 * hub / raw
+        );
         out.push(json!({"figure": "ingest", "file": r.name, "objects": r.objects, "objects_per_s": hub, "mb_per_s": mbs, "raw_sled_objects_per_s": raw, "ratio": hub / raw}));
     }
     let eps = rate(got as f64, took);
     let _ = writeln!(w, "\nSSE replay to one reader on loopback: {got}/{events} events in {:.2} s = {eps:.0} events/s, {:.1} MB/s", took.as_secs_f64(), rate(bytes as f64 / 1e6, took));
     let objects: usize = rows.iter().map(|r| r.objects).sum();
-    let _ = writeln!(w, "bytes on disk: {disk} ({:.0} per object, objects + events)", disk as f64 / objects.max(1) as f64);
+    let _ = writeln!(
+        w,
+        "bytes on disk: {disk} ({:.0} per object, objects + events)",
+        disk as f64 / objects.max(1) as f64
+    );
     out.push(json!({"figure": "replay", "events": got, "events_per_s": eps, "seconds": took.as_secs_f64()}));
     out.push(json!({"figure": "disk", "bytes": disk, "bytes_per_object": disk as f64 / objects.max(1) as f64}));
 }

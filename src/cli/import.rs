@@ -27,10 +27,17 @@ fn print_report(file: &Path, report: &serde_json::Value) {
 }
 
 /// Imports files; returns false when any file failed as a whole.
-pub async fn import(config: Config, url: Option<String>, token: Option<String>, files: Vec<std::path::PathBuf>) -> bool {
+pub async fn import(
+    config: Config,
+    url: Option<String>,
+    token: Option<String>,
+    files: Vec<std::path::PathBuf>,
+) -> bool {
     match url {
         Some(url) => import_remote(&url, token.as_deref().unwrap_or_default(), &files).await,
-        None => tokio::task::spawn_blocking(move || import_local(&config, &files)).await.unwrap_or(false),
+        None => tokio::task::spawn_blocking(move || import_local(&config, &files))
+            .await
+            .unwrap_or(false),
     }
 }
 
@@ -43,7 +50,11 @@ fn import_local(config: &Config, files: &[std::path::PathBuf]) -> bool {
             return false;
         }
     };
-    let origin = Origin { hub_id: store.hub_id().to_string(), source: "cli".into(), user: None };
+    let origin = Origin {
+        hub_id: store.hub_id().to_string(),
+        source: "cli".into(),
+        user: None,
+    };
     let mut ok = true;
     let mut total = ImportReport::default();
     for file in files {
@@ -55,9 +66,19 @@ fn import_local(config: &Config, files: &[std::path::PathBuf]) -> bool {
                 continue;
             }
         };
-        eprintln!("importing {} ({:.1} MB)", file.display(), body.len() as f64 / 1e6);
+        eprintln!(
+            "importing {} ({:.1} MB)",
+            file.display(),
+            body.len() as f64 / 1e6
+        );
         let mut progress = |done: usize, all: usize| eprintln!("  {done}/{all} objects");
-        match knowledge::import_bundle(&store, &body, config.max_object_bytes, &origin, &mut progress) {
+        match knowledge::import_bundle(
+            &store,
+            &body,
+            config.max_object_bytes,
+            &origin,
+            &mut progress,
+        ) {
             Ok(report) => {
                 total.absorb(&report);
                 print_report(file, &serde_json::to_value(&report).unwrap_or_default());
@@ -90,8 +111,18 @@ async fn import_remote(url: &str, token: &str, files: &[std::path::PathBuf]) -> 
                 continue;
             }
         };
-        eprintln!("uploading {} ({:.1} MB) to {endpoint}", file.display(), body.len() as f64 / 1e6);
-        let res = client.post(&endpoint).bearer_auth(token).header("content-type", "application/json").body(body).send().await;
+        eprintln!(
+            "uploading {} ({:.1} MB) to {endpoint}",
+            file.display(),
+            body.len() as f64 / 1e6
+        );
+        let res = client
+            .post(&endpoint)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await;
         match res {
             Ok(r) => {
                 let status = r.status();
@@ -115,14 +146,24 @@ async fn import_remote(url: &str, token: &str, files: &[std::path::PathBuf]) -> 
 /// `GET <url>/healthz` → true on 200 "ok".
 pub async fn healthcheck(config: &Config, url: Option<String>) -> bool {
     let base = url.unwrap_or_else(|| {
-        let bind = config.bind.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+        let bind = config
+            .bind
+            .replace("0.0.0.0", "127.0.0.1")
+            .replace("[::]", "[::1]");
         format!("http://{bind}")
     });
-    let client = match reqwest::Client::builder().timeout(Duration::from_secs(5)).build() {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+    {
         Ok(c) => c,
         Err(_) => return false,
     };
-    match client.get(format!("{}/healthz", base.trim_end_matches('/'))).send().await {
+    match client
+        .get(format!("{}/healthz", base.trim_end_matches('/')))
+        .send()
+        .await
+    {
         Ok(r) if r.status().is_success() => true,
         Ok(r) => {
             eprintln!("healthcheck: HTTP {}", r.status());

@@ -10,7 +10,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{CliOverrides, Config, ConfigError};
 
 #[derive(Debug, Parser)]
-#[command(name = "stixhub", version, about = "A self-hosted threat-intelligence hub: STIX 2.1 store and OpenCTI-compatible live streams")]
+#[command(
+    name = "stixhub",
+    version,
+    about = "A self-hosted threat-intelligence hub: STIX 2.1 store and OpenCTI-compatible live streams"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -63,7 +67,11 @@ pub enum Command {
 
 /// The configuration for a command (CLI > env > file > defaults).
 pub fn load_config(common: &Common, bind: Option<String>) -> Result<Config, ConfigError> {
-    let cli = CliOverrides { config_file: common.config.clone(), data: common.data.clone(), bind };
+    let cli = CliOverrides {
+        config_file: common.config.clone(),
+        data: common.data.clone(),
+        bind,
+    };
     Config::load(&cli, |k| std::env::var(k).ok())
 }
 

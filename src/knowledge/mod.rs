@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::stix::{self, BundleError, PrepareOptions, Prepared, Timestamp};
-use crate::store::{now_ms, EventV1, ObjectV1, StoreError, Store, StoredEvent, StoredObject, Writer};
+use crate::store::{
+    now_ms, EventV1, ObjectV1, Store, StoreError, StoredEvent, StoredObject, Writer,
+};
 pub use payload::{EventKind, Origin};
 use upsert::Decision;
 
@@ -85,7 +87,10 @@ pub fn import_bundle(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, KnowledgeError> {
     let bundle = stix::parse_bundle(body)?;
-    let opts = PrepareOptions { legacy_20: bundle.legacy_20, max_object_bytes };
+    let opts = PrepareOptions {
+        legacy_20: bundle.legacy_20,
+        max_object_bytes,
+    };
     let mut report = ImportReport::default();
     let mut warnings: BTreeMap<String, (usize, Option<usize>)> = BTreeMap::new();
     for w in &bundle.warnings {
@@ -106,7 +111,11 @@ pub fn import_bundle(
                 }
                 Err(e) => {
                     report.rejected += 1;
-                    report.errors.push(ObjectErrorReport { index: base + i, id: e.id, error: e.reason });
+                    report.errors.push(ObjectErrorReport {
+                        index: base + i,
+                        id: e.id,
+                        error: e.reason,
+                    });
                 }
             }
         }
@@ -120,7 +129,11 @@ pub fn import_bundle(
     }
     report.warnings = warnings
         .into_iter()
-        .map(|(warning, (count, first_index))| WarningReport { warning, count, first_index })
+        .map(|(warning, (count, first_index))| WarningReport {
+            warning,
+            count,
+            first_index,
+        })
         .collect();
     Ok(report)
 }
@@ -134,9 +147,14 @@ pub fn apply(w: &mut Writer<'_>, p: Prepared, origin: &Origin) -> Result<Decisio
         }
         None => None,
     };
-    let stored_modified = existing.as_ref().and_then(|(rec, _)| rec.modified.as_deref()).and_then(|m| Timestamp::parse(m).ok());
+    let stored_modified = existing
+        .as_ref()
+        .and_then(|(rec, _)| rec.modified.as_deref())
+        .and_then(|m| Timestamp::parse(m).ok());
     let decision = upsert::decide(
-        existing.as_ref().map(|(_, obj)| (stored_modified.as_ref(), obj)),
+        existing
+            .as_ref()
+            .map(|(_, obj)| (stored_modified.as_ref(), obj)),
         p.modified.as_ref(),
         &p.object,
     );
@@ -168,14 +186,26 @@ pub fn apply(w: &mut Writer<'_>, p: Prepared, origin: &Origin) -> Result<Decisio
     };
     let id = w.next_event_id();
     let data = payload::emitted_object(&p.object, &rec);
-    let bytes = payload::build(kind, id, &data, origin, context).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    w.append_event(id, &StoredEvent::V1(EventV1 { kind: kind.code(), stix_id: p.id.clone(), payload: bytes }))?;
+    let bytes = payload::build(kind, id, &data, origin, context)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    w.append_event(
+        id,
+        &StoredEvent::V1(EventV1 {
+            kind: kind.code(),
+            stix_id: p.id.clone(),
+            payload: bytes,
+        }),
+    )?;
     w.put_object(&p.id, StoredObject::V1(rec))?;
     Ok(decision)
 }
 
 /// Deletes an object; the delete event carries the object as it was. `Ok(false)` when it does not exist.
-pub fn delete_object(store: &Store, stix_id: &str, origin: &Origin) -> Result<bool, KnowledgeError> {
+pub fn delete_object(
+    store: &Store,
+    stix_id: &str,
+    origin: &Origin,
+) -> Result<bool, KnowledgeError> {
     let mut w = store.writer();
     let Some(StoredObject::V1(rec)) = w.get_object(stix_id)? else {
         return Ok(false);
@@ -187,7 +217,11 @@ pub fn delete_object(store: &Store, stix_id: &str, origin: &Origin) -> Result<bo
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     w.append_event(
         id,
-        &StoredEvent::V1(EventV1 { kind: EventKind::Delete.code(), stix_id: stix_id.to_owned(), payload: bytes }),
+        &StoredEvent::V1(EventV1 {
+            kind: EventKind::Delete.code(),
+            stix_id: stix_id.to_owned(),
+            payload: bytes,
+        }),
     )?;
     w.delete_object(stix_id);
     w.commit()?;
@@ -198,7 +232,9 @@ pub fn delete_object(store: &Store, stix_id: &str, origin: &Origin) -> Result<bo
 pub fn parse_stored(rec: &ObjectV1) -> Result<Map<String, Value>, StoreError> {
     match serde_json::from_slice(&rec.json) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(StoreError::Corrupt("stored object is not a JSON object".into())),
+        Ok(_) => Err(StoreError::Corrupt(
+            "stored object is not a JSON object".into(),
+        )),
         Err(e) => Err(StoreError::Corrupt(format!("stored object: {e}"))),
     }
 }

@@ -3,8 +3,8 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::stix::opencti::{self, OCTI_EXT};
 use crate::stix::format_ms;
+use crate::stix::opencti::{self, OCTI_EXT};
 use crate::store::{EventId, ObjectV1};
 
 /// Inner event type (`data.type`), also the SSE event name on the global log.

@@ -59,15 +59,28 @@ mod tests {
     #[test]
     fn rules() {
         let a = map(json!({"id": "x--1", "name": "a", "modified": "2024-01-01T00:00:00.000Z"}));
-        let a_reordered = map(json!({"modified": "2024-01-01T00:00:00.000Z", "name": "a", "id": "x--1"}));
+        let a_reordered =
+            map(json!({"modified": "2024-01-01T00:00:00.000Z", "name": "a", "id": "x--1"}));
         let b = map(json!({"id": "x--1", "name": "b", "modified": "2024-01-01T00:00:00.000Z"}));
         let t0 = ts("2024-01-01T00:00:00.000Z");
         let t1 = ts("2024-01-01T00:00:00.000001Z");
         assert_eq!(decide(None, Some(&t0), &a), Decision::Create);
-        assert_eq!(decide(Some((Some(&t0), &a)), Some(&t0), &a_reordered), Decision::Unchanged);
-        assert_eq!(decide(Some((Some(&t0), &a)), Some(&t0), &b), Decision::Update);
-        assert_eq!(decide(Some((Some(&t0), &a)), Some(&t1), &b), Decision::Update);
-        assert_eq!(decide(Some((Some(&t1), &a)), Some(&t0), &b), Decision::OlderIgnored);
+        assert_eq!(
+            decide(Some((Some(&t0), &a)), Some(&t0), &a_reordered),
+            Decision::Unchanged
+        );
+        assert_eq!(
+            decide(Some((Some(&t0), &a)), Some(&t0), &b),
+            Decision::Update
+        );
+        assert_eq!(
+            decide(Some((Some(&t0), &a)), Some(&t1), &b),
+            Decision::Update
+        );
+        assert_eq!(
+            decide(Some((Some(&t1), &a)), Some(&t0), &b),
+            Decision::OlderIgnored
+        );
         assert_eq!(decide(Some((None, &a)), None, &a), Decision::Unchanged);
         assert_eq!(decide(Some((None, &a)), None, &b), Decision::Update);
     }

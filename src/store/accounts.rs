@@ -10,13 +10,16 @@ impl Store {
 
     pub fn put_user(&self, user: &UserV1) -> Result<(), StoreError> {
         let t = &self.inner.trees;
-        t.users.insert(user.id, records::encode(&StoredUser::V1(user.clone()))?)?;
+        t.users
+            .insert(user.id, records::encode(&StoredUser::V1(user.clone()))?)?;
         t.users.flush()?;
         Ok(())
     }
 
     pub fn get_user(&self, id: [u8; 16]) -> Result<Option<UserV1>, StoreError> {
-        let Some(v) = self.inner.trees.users.get(id)? else { return Ok(None) };
+        let Some(v) = self.inner.trees.users.get(id)? else {
+            return Ok(None);
+        };
         let StoredUser::V1(u) = records::decode(&v, "user")?;
         Ok(Some(u))
     }
@@ -34,13 +37,18 @@ impl Store {
 
     pub fn put_token(&self, token: &TokenV1) -> Result<(), StoreError> {
         let t = &self.inner.trees;
-        t.tokens.insert(token.hash, records::encode(&StoredToken::V1(token.clone()))?)?;
+        t.tokens.insert(
+            token.hash,
+            records::encode(&StoredToken::V1(token.clone()))?,
+        )?;
         t.tokens.flush()?;
         Ok(())
     }
 
     pub fn find_token(&self, hash: &[u8; 32]) -> Result<Option<TokenV1>, StoreError> {
-        let Some(v) = self.inner.trees.tokens.get(hash)? else { return Ok(None) };
+        let Some(v) = self.inner.trees.tokens.get(hash)? else {
+            return Ok(None);
+        };
         let StoredToken::V1(t) = records::decode(&v, "token")?;
         Ok(Some(t))
     }

@@ -21,13 +21,21 @@ pub struct IdClock {
 /// Wall-clock milliseconds since the epoch.
 #[must_use]
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl IdClock {
     #[must_use]
     pub fn new(last: EventId, advertised: EventId) -> Self {
-        Self { last, floor: advertised, persisted_floor: advertised, committed: last, in_flight: false }
+        Self {
+            last,
+            floor: advertised,
+            persisted_floor: advertised,
+            committed: last,
+            in_flight: false,
+        }
     }
 
     /// Next id for a writer: `<now>-0` when the clock moved on, else the successor of everything seen.

@@ -12,7 +12,10 @@ pub struct EventId {
 
 impl EventId {
     pub const ZERO: EventId = EventId { ms: 0, seq: 0 };
-    pub const MAX: EventId = EventId { ms: u64::MAX, seq: u64::MAX };
+    pub const MAX: EventId = EventId {
+        ms: u64::MAX,
+        seq: u64::MAX,
+    };
 
     #[must_use]
     pub fn new(ms: u64, seq: u64) -> Self {
@@ -39,7 +42,10 @@ impl EventId {
     pub fn successor(self) -> Self {
         match self.seq.checked_add(1) {
             Some(seq) => Self { ms: self.ms, seq },
-            None => Self { ms: self.ms.saturating_add(1), seq: 0 },
+            None => Self {
+                ms: self.ms.saturating_add(1),
+                seq: 0,
+            },
         }
     }
 }
@@ -62,8 +68,12 @@ impl FromStr for EventId {
         if !digits(ms) || !digits(seq) {
             return Err(format!("'{s}' is not an event id of the form <ms>-<seq>"));
         }
-        let ms = ms.parse().map_err(|_| format!("'{s}': millisecond part out of range"))?;
-        let seq = seq.parse().map_err(|_| format!("'{s}': sequence part out of range"))?;
+        let ms = ms
+            .parse()
+            .map_err(|_| format!("'{s}': millisecond part out of range"))?;
+        let seq = seq
+            .parse()
+            .map_err(|_| format!("'{s}': sequence part out of range"))?;
         Ok(Self { ms, seq })
     }
 }

@@ -94,14 +94,21 @@ pub struct LogInfo {
 impl Store {
     /// Opens (or creates) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let db = sled::Config::new().path(dir).flush_every_ms(Some(500)).open().map_err(|e| {
-            let text = e.to_string();
-            if text.contains("lock") || text.contains("WouldBlock") || text.contains("Resource temporarily") {
-                StoreError::Locked(dir.display().to_string())
-            } else {
-                StoreError::Io(text)
-            }
-        })?;
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("lock")
+                    || text.contains("WouldBlock")
+                    || text.contains("Resource temporarily")
+                {
+                    StoreError::Locked(dir.display().to_string())
+                } else {
+                    StoreError::Io(text)
+                }
+            })?;
         let trees = Trees {
             meta: db.open_tree("meta")?,
             objects: db.open_tree("objects")?,
@@ -113,7 +120,11 @@ impl Store {
         };
         let hub_id = init_meta(&trees.meta)?;
         let read_id = |key: &[u8]| -> Result<EventId, StoreError> {
-            Ok(trees.meta.get(key)?.and_then(|v| EventId::from_bytes(&v)).unwrap_or(EventId::ZERO))
+            Ok(trees
+                .meta
+                .get(key)?
+                .and_then(|v| EventId::from_bytes(&v))
+                .unwrap_or(EventId::ZERO))
         };
         let last = read_id(META_LAST_EVENT)?;
         let advertised = read_id(META_ADVERTISED)?;
@@ -137,8 +148,17 @@ impl Store {
     /// Takes the single writer (blocking: call from a blocking thread). Writes are serialized so event ids
     /// follow commit order.
     pub fn writer(&self) -> Writer<'_> {
-        let guard = self.inner.write_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Writer::new(&self.inner.trees, &self.inner.clock, &self.inner.head_tx, guard)
+        let guard = self
+            .inner
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Writer::new(
+            &self.inner.trees,
+            &self.inner.clock,
+            &self.inner.head_tx,
+            guard,
+        )
     }
 
     /// The highest event id that is durable and readable; ids above it are not yet acknowledged.
@@ -158,18 +178,31 @@ impl Store {
     #[must_use]
     pub fn advertise_now(&self) -> EventId {
         let (id, persist) = {
-            let mut clock = self.inner.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut clock = self
+                .inner
+                .clock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             clock.advertise(clock::now_ms())
         };
         if persist {
             // Not flushed on purpose: the background flush (500 ms) is enough, the clock is ahead anyway.
-            let _ = self.inner.trees.meta.insert(META_ADVERTISED, &id.to_bytes());
+            let _ = self
+                .inner
+                .trees
+                .meta
+                .insert(META_ADVERTISED, &id.to_bytes());
         }
         id
     }
 
     pub fn get_object(&self, stix_id: &str) -> Result<Option<StoredObject>, StoreError> {
-        self.inner.trees.objects.get(stix_id.as_bytes())?.map(|v| records::decode(&v, "object")).transpose()
+        self.inner
+            .trees
+            .objects
+            .get(stix_id.as_bytes())?
+            .map(|v| records::decode(&v, "object"))
+            .transpose()
     }
 
     /// Objects in id order, optionally of one type, strictly after `after`. Returns up to `limit`.
@@ -220,7 +253,8 @@ impl Store {
         let mut out = Vec::with_capacity(max.min(1024));
         for item in self.inner.trees.events.range(start..=end) {
             let (k, v) = item?;
-            let id = EventId::from_bytes(&k).ok_or_else(|| StoreError::Corrupt("event key".into()))?;
+            let id =
+                EventId::from_bytes(&k).ok_or_else(|| StoreError::Corrupt("event key".into()))?;
             out.push((id, records::decode(&v, "event")?));
             if out.len() >= max {
                 break;
@@ -254,7 +288,10 @@ fn init_meta(meta: &sled::Tree) -> Result<Uuid, StoreError> {
         Some(v) => {
             let found = u32::try_from(u64_from(&v)).unwrap_or(u32::MAX);
             if found > SCHEMA_VERSION {
-                return Err(StoreError::NewerSchema { found, known: SCHEMA_VERSION });
+                return Err(StoreError::NewerSchema {
+                    found,
+                    known: SCHEMA_VERSION,
+                });
             }
         }
         None => {
@@ -274,7 +311,10 @@ fn init_meta(meta: &sled::Tree) -> Result<Uuid, StoreError> {
 }
 
 pub(crate) fn u64_from(bytes: &[u8]) -> u64 {
-    bytes.get(..8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_be_bytes)
+    bytes
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u64::from_be_bytes)
 }
 
 pub(crate) const fn meta_keys() -> (&'static [u8], &'static [u8]) {

@@ -88,7 +88,10 @@ pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     bincode::serialize(value).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
 }
 
-pub(crate) fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T, StoreError> {
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+    what: &str,
+) -> Result<T, StoreError> {
     bincode::deserialize(bytes).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
@@ -118,17 +121,31 @@ mod tests {
 
     #[test]
     fn event_v1_golden() {
-        let rec = StoredEvent::V1(EventV1 { kind: 1, stix_id: "x--1".into(), payload: b"{}".to_vec() });
+        let rec = StoredEvent::V1(EventV1 {
+            kind: 1,
+            stix_id: "x--1".into(),
+            payload: b"{}".to_vec(),
+        });
         let bytes = encode(&rec).unwrap();
-        assert_eq!(hex::encode(&bytes), "0000000001040000000000000078 2d2d3102000000000000007b7d".replace(' ', ""));
+        assert_eq!(
+            hex::encode(&bytes),
+            "0000000001040000000000000078 2d2d3102000000000000007b7d".replace(' ', "")
+        );
         assert_eq!(decode::<StoredEvent>(&bytes, "event").unwrap(), rec);
     }
 
     #[test]
     fn stream_entry_v1_golden() {
-        let rec = StoredStreamEntry::V1(StreamEntryV1 { sse_event: 0, global_event: [1; 16], flags: 3 });
+        let rec = StoredStreamEntry::V1(StreamEntryV1 {
+            sse_event: 0,
+            global_event: [1; 16],
+            flags: 3,
+        });
         let bytes = encode(&rec).unwrap();
-        assert_eq!(hex::encode(&bytes), "000000000001010101010101010101010101010101 03".replace(' ', ""));
+        assert_eq!(
+            hex::encode(&bytes),
+            "000000000001010101010101010101010101010101 03".replace(' ', "")
+        );
     }
 
     #[test]

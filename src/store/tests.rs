@@ -13,7 +13,11 @@ fn obj(json: &str) -> StoredObject {
 }
 
 fn event(id: &str) -> StoredEvent {
-    StoredEvent::V1(EventV1 { kind: 0, stix_id: id.into(), payload: b"{}".to_vec() })
+    StoredEvent::V1(EventV1 {
+        kind: 0,
+        stix_id: id.into(),
+        payload: b"{}".to_vec(),
+    })
 }
 
 #[test]
@@ -28,11 +32,21 @@ fn batch_is_atomic_and_ids_survive_reopen() {
         assert!(w.get_object("indicator--1").unwrap().is_some());
         let id = w.next_event_id();
         w.append_event(id, &event("indicator--1")).unwrap();
-        assert_eq!(store.durable_head(), EventId::ZERO, "not visible before commit");
+        assert_eq!(
+            store.durable_head(),
+            EventId::ZERO,
+            "not visible before commit"
+        );
         first = w.commit().unwrap();
         assert_eq!(first, id);
         assert_eq!(store.durable_head(), id);
-        assert_eq!(store.read_events(EventId::ZERO, EventId::MAX, 10).unwrap().len(), 1);
+        assert_eq!(
+            store
+                .read_events(EventId::ZERO, EventId::MAX, 10)
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(store.log_info().unwrap().count, 1);
     }
     let store = Store::open(dir.path()).unwrap();
@@ -55,7 +69,13 @@ fn abandoned_batch_writes_nothing() {
         w.append_event(id, &event("indicator--1")).unwrap();
     }
     assert!(store.get_object("indicator--1").unwrap().is_none());
-    assert_eq!(store.read_events(EventId::ZERO, EventId::MAX, 10).unwrap().len(), 0);
+    assert_eq!(
+        store
+            .read_events(EventId::ZERO, EventId::MAX, 10)
+            .unwrap()
+            .len(),
+        0
+    );
 }
 
 #[test]
@@ -72,8 +92,17 @@ fn read_events_is_exclusive_and_bounded() {
         .collect();
     w.commit().unwrap();
     let got = store.read_events(ids[1], ids[3], 100).unwrap();
-    assert_eq!(got.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![ids[2], ids[3]]);
-    assert_eq!(store.read_events(EventId::ZERO, EventId::MAX, 2).unwrap().len(), 2);
+    assert_eq!(
+        got.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        vec![ids[2], ids[3]]
+    );
+    assert_eq!(
+        store
+            .read_events(EventId::ZERO, EventId::MAX, 2)
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -82,10 +111,20 @@ fn stream_log_keys_are_prefixed_by_stream() {
     let store = Store::open(dir.path()).unwrap();
     let mut w = store.writer();
     let id = w.next_event_id();
-    let entry = StoredStreamEntry::V1(StreamEntryV1 { sse_event: 0, global_event: id.to_bytes(), flags: 0 });
+    let entry = StoredStreamEntry::V1(StreamEntryV1 {
+        sse_event: 0,
+        global_event: id.to_bytes(),
+        flags: 0,
+    });
     w.append_stream_entry([9; 16], id, &entry).unwrap();
     w.commit().unwrap();
-    let keys: Vec<_> = store.inner.trees.stream_log.scan_prefix([9u8; 16]).keys().collect();
+    let keys: Vec<_> = store
+        .inner
+        .trees
+        .stream_log
+        .scan_prefix([9u8; 16])
+        .keys()
+        .collect();
     assert_eq!(keys.len(), 1);
     let key = keys[0].as_ref().unwrap();
     assert_eq!(&key[16..], &id.to_bytes());
@@ -96,11 +135,19 @@ fn refuses_a_newer_schema() {
     let dir = tempfile::tempdir().unwrap();
     {
         let store = Store::open(dir.path()).unwrap();
-        store.inner.trees.meta.insert(META_SCHEMA, &99u64.to_be_bytes()).unwrap();
+        store
+            .inner
+            .trees
+            .meta
+            .insert(META_SCHEMA, &99u64.to_be_bytes())
+            .unwrap();
         store.flush().unwrap();
     }
     match Store::open(dir.path()) {
-        Err(StoreError::NewerSchema { found: 99, known: SCHEMA_VERSION }) => {}
+        Err(StoreError::NewerSchema {
+            found: 99,
+            known: SCHEMA_VERSION,
+        }) => {}
         Err(e) => panic!("unexpected error {e}"),
         Ok(_) => panic!("opened a newer schema"),
     }
@@ -116,8 +163,16 @@ fn list_objects_pages_by_type() {
     }
     w.commit().unwrap();
     let page = store.list_objects(Some("malware"), None, 2).unwrap();
-    assert_eq!(page.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["malware--1", "malware--2"]);
-    let page = store.list_objects(Some("malware"), Some("malware--2"), 2).unwrap();
-    assert_eq!(page.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["malware--3"]);
+    assert_eq!(
+        page.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["malware--1", "malware--2"]
+    );
+    let page = store
+        .list_objects(Some("malware"), Some("malware--2"), 2)
+        .unwrap();
+    assert_eq!(
+        page.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["malware--3"]
+    );
     assert_eq!(store.list_objects(None, None, 10).unwrap().len(), 4);
 }

@@ -55,7 +55,11 @@ impl<'a> Writer<'a> {
         if let Some(v) = self.staged_values.get(stix_id) {
             return Ok(v.clone());
         }
-        self.trees.objects.get(stix_id.as_bytes())?.map(|v| records::decode(&v, "object")).transpose()
+        self.trees
+            .objects
+            .get(stix_id.as_bytes())?
+            .map(|v| records::decode(&v, "object"))
+            .transpose()
     }
 
     pub fn put_object(&mut self, stix_id: &str, object: StoredObject) -> Result<(), StoreError> {
@@ -81,7 +85,10 @@ impl<'a> Writer<'a> {
     /// Allocates the next event id; the event must then be appended with [`Writer::append_event`].
     pub fn next_event_id(&mut self) -> EventId {
         self.allocated = true;
-        let mut c = self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut c = self
+            .clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         c.allocate(clock::now_ms())
     }
 
@@ -116,7 +123,10 @@ impl<'a> Writer<'a> {
         result?;
         // Settle and publish under the clock lock, so a heartbeat that advertises "now" never runs between
         // the two and promises an id a reader has not been able to see.
-        let mut c = self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut c = self
+            .clock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let head = c.settle();
         self.allocated = false;
         self.head_tx.send_if_modified(|h| {
@@ -173,7 +183,10 @@ impl Drop for Writer<'_> {
     fn drop(&mut self) {
         // An abandoned batch never became visible; its ids are simply skipped.
         if self.allocated {
-            let mut c = self.clock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut c = self
+                .clock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             c.settle();
         }
     }

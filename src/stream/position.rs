@@ -48,18 +48,24 @@ pub fn resolve(
     fn present(v: Option<&str>) -> Option<&str> {
         v.map(str::trim).filter(|s| !s.is_empty())
     }
-    let after = match present(last_event_id).or(present(from_query)).or(present(from_header)) {
+    let after = match present(last_event_id)
+        .or(present(from_query))
+        .or(present(from_header))
+    {
         Some(v) => Some(parse(v)?),
         None => None,
     };
     let recover = match present(recover) {
         Some(v) => {
             let at = parse(v).map_err(|_| {
-                PositionError(format!("invalid recover value '{v}': expected <ms>-<seq> or an RFC 3339 date"))
+                PositionError(format!(
+                    "invalid recover value '{v}': expected <ms>-<seq> or an RFC 3339 date"
+                ))
             })?;
             if after.is_none() {
                 return Err(PositionError(
-                    "recover requires a start position: send Last-Event-ID or from (e.g. from=0)".into(),
+                    "recover requires a start position: send Last-Event-ID or from (e.g. from=0)"
+                        .into(),
                 ));
             }
             Some(at)
@@ -71,15 +77,25 @@ pub fn resolve(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn positions() {
         assert_eq!(parse("0"), Ok(EventId::ZERO));
         assert_eq!(parse("0-0"), Ok(EventId::ZERO));
-        assert_eq!(parse("1717171717171-3"), Ok(EventId::new(1_717_171_717_171, 3)));
-        assert_eq!(parse("1970-01-01T00:00:01Z"), Ok(EventId::new(999, u64::MAX)));
-        assert_eq!(parse("2024-05-01"), Ok(EventId::new(1_714_521_599_999, u64::MAX)));
+        assert_eq!(
+            parse("1717171717171-3"),
+            Ok(EventId::new(1_717_171_717_171, 3))
+        );
+        assert_eq!(
+            parse("1970-01-01T00:00:01Z"),
+            Ok(EventId::new(999, u64::MAX))
+        );
+        assert_eq!(
+            parse("2024-05-01"),
+            Ok(EventId::new(1_714_521_599_999, u64::MAX))
+        );
         assert!(parse("yesterday").is_err());
         assert!(parse("1620249512599").is_err());
     }
@@ -87,10 +103,19 @@ mod tests {
     #[test]
     fn last_event_id_wins_over_from() {
         let r = resolve(Some("5-1"), Some("1-0"), Some("2-0"), None);
-        assert_eq!(r, Ok(StreamRequest { after: Some(EventId::new(5, 1)), recover: None }));
+        assert_eq!(
+            r,
+            Ok(StreamRequest {
+                after: Some(EventId::new(5, 1)),
+                recover: None
+            })
+        );
         let r = resolve(None, None, Some("2-0"), None);
         assert_eq!(r.map(|r| r.after), Ok(Some(EventId::new(2, 0))));
-        assert_eq!(resolve(Some(""), None, None, None).map(|r| r.after), Ok(None));
+        assert_eq!(
+            resolve(Some(""), None, None, None).map(|r| r.after),
+            Ok(None)
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ pub fn connected_frame(store: &Store, connection_id: &str) -> Result<Bytes, Stor
 }
 
 pub fn heartbeat_frame(id: EventId) -> Bytes {
-    Bytes::from(format!("id: {id}\nevent: heartbeat\ndata: \"{}\"\n\n", date_of(id)))
+    Bytes::from(format!(
+        "id: {id}\nevent: heartbeat\ndata: \"{}\"\n\n",
+        date_of(id)
+    ))
 }
 
 /// Appends one data event.
@@ -78,7 +81,15 @@ impl GlobalReader {
         let pos = after.unwrap_or_else(|| store.durable_head());
         let mut heartbeat = interval_at(Instant::now() + heartbeat_every, heartbeat_every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        Self { store, pos, head_rx, shutdown, heartbeat, first: Some(connected), heartbeat_due: None }
+        Self {
+            store,
+            pos,
+            head_rx,
+            shutdown,
+            heartbeat,
+            first: Some(connected),
+            heartbeat_due: None,
+        }
     }
 
     /// The next chunk of SSE bytes, or `None` when the connection must end (shutdown).
@@ -123,7 +134,9 @@ impl GlobalReader {
 
     fn read_batch(&mut self, head: EventId) -> Result<Option<Bytes>, StoreError> {
         let events = self.store.read_events(self.pos, head, BATCH)?;
-        let Some((last, _)) = events.last() else { return Ok(None) };
+        let Some((last, _)) = events.last() else {
+            return Ok(None);
+        };
         let last = *last;
         let mut buf = BytesMut::new();
         for (id, StoredEvent::V1(ev)) in &events {
@@ -136,6 +149,8 @@ impl GlobalReader {
 
     /// The reader as a byte stream for an HTTP body.
     pub fn into_stream(self) -> impl Stream<Item = Result<Bytes, std::convert::Infallible>> {
-        futures_util::stream::unfold(self, |mut r| async move { r.next_chunk().await.map(|c| (Ok(c), r)) })
+        futures_util::stream::unfold(self, |mut r| async move {
+            r.next_chunk().await.map(|c| (Ok(c), r))
+        })
     }
 }

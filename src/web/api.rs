@@ -13,7 +13,11 @@ use crate::state::AppState;
 use crate::store::StoredObject;
 
 /// Reads a request body, refusing it (413) from its declared length or as soon as it passes `limit`.
-pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<u8>, AppError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -22,9 +26,11 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usiz
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(AppError::PayloadTooLarge(limit));
     }
-    let mut body = Vec::with_capacity(declared.map_or(64 * 1024, |n| usize::try_from(n).unwrap_or(0)));
+    let mut body =
+        Vec::with_capacity(declared.map_or(64 * 1024, |n| usize::try_from(n).unwrap_or(0)));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
+        let chunk = chunk
+            .map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge(limit));
         }
@@ -43,8 +49,10 @@ pub async fn post_bundle(
     let origin = state.origin("api", Some(&admin.0.name));
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
-    let report = web::block(move || knowledge::import_bundle(&store, &body, max_object, &origin, &mut |_, _| {}))
-        .await??;
+    let report = web::block(move || {
+        knowledge::import_bundle(&store, &body, max_object, &origin, &mut |_, _| {})
+    })
+    .await??;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -68,17 +76,27 @@ pub async fn list_objects(
         None => 100,
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => return Err(AppError::BadRequest(format!("limit must be a number from 1 to {MAX_LIMIT}, got '{s}'"))),
+            _ => {
+                return Err(AppError::BadRequest(format!(
+                    "limit must be a number from 1 to {MAX_LIMIT}, got '{s}'"
+                )))
+            }
         },
     };
     if let Some(t) = &q.stix_type {
-        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if t.is_empty()
+            || !t
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return Err(AppError::BadRequest(format!("invalid type '{t}'")));
         }
     }
     let store = state.store.clone();
-    let mut page = web::block(move || store.list_objects(q.stix_type.as_deref(), q.after.as_deref(), limit + 1))
-        .await??;
+    let mut page = web::block(move || {
+        store.list_objects(q.stix_type.as_deref(), q.after.as_deref(), limit + 1)
+    })
+    .await??;
     let next = if page.len() > limit {
         page.truncate(limit);
         page.last().map(|(id, _)| id.clone())
@@ -99,9 +117,9 @@ pub async fn get_object(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     match state.store.get_object(&id)? {
-        Some(StoredObject::V1(rec)) => {
-            Ok(HttpResponse::Ok().content_type("application/json").body(rec.json))
-        }
+        Some(StoredObject::V1(rec)) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(rec.json)),
         None => Err(AppError::NotFound(format!("no object with id '{id}'"))),
     }
 }
@@ -123,5 +141,9 @@ pub async fn delete_object(
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound(format!("no such endpoint: {} {}", req.method(), req.path())))
+    Err(AppError::NotFound(format!(
+        "no such endpoint: {} {}",
+        req.method(),
+        req.path()
+    )))
 }

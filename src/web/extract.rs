@@ -12,8 +12,13 @@ use crate::state::AppState;
 pub struct AdminUser(pub Principal);
 
 fn principal(req: &HttpRequest) -> Result<Principal, AppError> {
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::internal("state missing"))?;
-    let value = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("state missing"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     auth::authenticate(&state.store, value).map_err(|e| match e {
         AuthError::Missing | AuthError::InvalidToken => AppError::Unauthorized(e.to_string()),
         AuthError::Store(s) => AppError::from(s),

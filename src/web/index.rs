@@ -21,7 +21,9 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
         version: env!("CARGO_PKG_VERSION"),
         objects: state.store.object_count(),
         events: info.count,
-        last_event: info.last.map_or_else(|| "none yet".to_owned(), |id| id.to_string()),
+        last_event: info
+            .last
+            .map_or_else(|| "none yet".to_owned(), |id| id.to_string()),
     };
     render(&page)
 }
@@ -29,7 +31,9 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError>
 /// Renders a page; a template error is a logged 500, never a panic.
 pub fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
     let html = page.render().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");

@@ -26,7 +26,8 @@ pub async fn request_id(
     }
     let mut res = res;
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     Ok(res.map_into_left_body())
 }
@@ -37,5 +38,8 @@ pub fn security_headers() -> DefaultHeaders {
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("X-Frame-Options", "DENY"))
-        .add(("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ))
 }

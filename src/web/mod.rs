@@ -24,7 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(api::not_found)),
         )
         .route("/stream", web::get().to(stream::global))
-        .route("/stream/connection/{id}", web::post().to(stream::connection));
+        .route(
+            "/stream/connection/{id}",
+            web::post().to(stream::connection),
+        );
 }
 
 async fn healthz() -> &'static str {

@@ -16,9 +16,10 @@ fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
 
 /// First value of a query parameter (repeated parameters: the first wins, as in OpenCTI).
 fn query_params(req: &HttpRequest) -> Result<HashMap<String, String>, AppError> {
-    let pairs: Vec<(String, String)> = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .map_err(|e| AppError::BadRequest(format!("invalid query string: {e}")))?
-        .into_inner();
+    let pairs: Vec<(String, String)> =
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map_err(|e| AppError::BadRequest(format!("invalid query string: {e}")))?
+            .into_inner();
     let mut out = HashMap::new();
     for (k, v) in pairs {
         out.entry(k).or_insert(v);
@@ -27,9 +28,17 @@ fn query_params(req: &HttpRequest) -> Result<HashMap<String, String>, AppError> 
 }
 
 /// `GET /stream`: the whole global log, admins only.
-pub async fn global(state: web::Data<AppState>, _admin: AdminUser, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn global(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let q = query_params(&req)?;
-    let recover = q.get("recover").map(String::as_str).or_else(|| header(&req, "recover")).or_else(|| header(&req, "recover-date"));
+    let recover = q
+        .get("recover")
+        .map(String::as_str)
+        .or_else(|| header(&req, "recover"))
+        .or_else(|| header(&req, "recover-date"));
     let request = stream::resolve(
         header(&req, "last-event-id"),
         q.get("from").map(String::as_str),

@@ -8,26 +8,49 @@ use serde_json::{json, Value};
 use crate::common::{bundle, counts, indicator, Hub, TOKEN};
 
 async fn object_count(hub: &Hub) -> usize {
-    hub.get("/api/objects?limit=1000").await.1["objects"].as_array().unwrap().len()
+    hub.get("/api/objects?limit=1000").await.1["objects"]
+        .as_array()
+        .unwrap()
+        .len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_bodies_are_400_with_a_reason() {
     let hub = Hub::start().await;
-    hub.import(&bundle(vec![indicator(1, "kept", "2024-01-01T00:00:00.000Z")])).await;
+    hub.import(&bundle(vec![indicator(
+        1,
+        "kept",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
     let cases: [(&[u8], &str, &str); 6] = [
-        (b"{\"type\": \"bundle\", \"objects\": [", "invalid_json", "invalid JSON"),
+        (
+            b"{\"type\": \"bundle\", \"objects\": [",
+            "invalid_json",
+            "invalid JSON",
+        ),
         (b"", "invalid_json", "invalid JSON"),
         (b"\xff\xfe", "invalid_json", "invalid JSON"),
         (b"42", "not_a_bundle", "not a STIX bundle"),
-        (b"{\"type\": \"campaign\", \"id\": \"campaign--00000000-0000-4000-8000-000000000001\"}", "not_a_bundle", "campaign"),
-        (b"{\"type\": \"bundle\", \"objects\": {}}", "not_a_bundle", "objects"),
+        (
+            b"{\"type\": \"campaign\", \"id\": \"campaign--00000000-0000-4000-8000-000000000001\"}",
+            "not_a_bundle",
+            "campaign",
+        ),
+        (
+            b"{\"type\": \"bundle\", \"objects\": {}}",
+            "not_a_bundle",
+            "objects",
+        ),
     ];
     for (body, code, needle) in cases {
         let (status, answer) = hub.post_bundle_bytes(body.to_vec()).await;
         assert_eq!(status, 400, "{answer}");
         assert_eq!(answer["code"], code);
-        assert!(answer["error"].as_str().unwrap().contains(needle), "{answer}");
+        assert!(
+            answer["error"].as_str().unwrap().contains(needle),
+            "{answer}"
+        );
     }
     assert_eq!(object_count(&hub).await, 1, "nothing stored was lost");
     hub.stop().await;
@@ -50,15 +73,46 @@ async fn bad_objects_are_rejected_alone_with_index_id_and_reason() {
     let report = hub.import(&bundle(objects)).await;
     assert_eq!(counts(&report), [2, 0, 0, 0, 6], "{report}");
     let errors = report["errors"].as_array().unwrap();
-    let idx: Vec<u64> = errors.iter().map(|e| e["index"].as_u64().unwrap()).collect();
+    let idx: Vec<u64> = errors
+        .iter()
+        .map(|e| e["index"].as_u64().unwrap())
+        .collect();
     assert_eq!(idx, [1, 2, 3, 4, 5, 6]);
     assert_eq!(errors[0]["id"], "indicator--not-a-uuid");
-    assert_eq!(errors[1]["id"], "malware--00000000-0000-4000-8000-000000000003");
-    assert!(errors[1]["error"].as_str().unwrap().contains("does not match type"), "{}", errors[1]);
-    assert!(errors[2]["error"].as_str().unwrap().contains("unknown object type 'spaceship'"), "{}", errors[2]);
+    assert_eq!(
+        errors[1]["id"],
+        "malware--00000000-0000-4000-8000-000000000003"
+    );
+    assert!(
+        errors[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not match type"),
+        "{}",
+        errors[1]
+    );
+    assert!(
+        errors[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown object type 'spaceship'"),
+        "{}",
+        errors[2]
+    );
     assert_eq!(errors[3]["id"], Value::Null);
-    assert!(errors[4]["error"].as_str().unwrap().contains("'modified'"), "{}", errors[4]);
-    assert!(errors[5]["error"].as_str().unwrap().contains("over the limit"), "{}", errors[5]);
+    assert!(
+        errors[4]["error"].as_str().unwrap().contains("'modified'"),
+        "{}",
+        errors[4]
+    );
+    assert!(
+        errors[5]["error"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit"),
+        "{}",
+        errors[5]
+    );
     assert_eq!(object_count(&hub).await, 2);
     hub.stop().await;
 }
@@ -67,12 +121,18 @@ async fn bad_objects_are_rejected_alone_with_index_id_and_reason() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_413_before_reading() {
     let hub = Hub::start().await;
-    hub.import(&bundle(vec![indicator(1, "kept", "2024-01-01T00:00:00.000Z")])).await;
+    hub.import(&bundle(vec![indicator(
+        1,
+        "kept",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
     let addr = hub.base.trim_start_matches("http://").to_owned();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     let declared = 100 * 1024 * 1024;
     write!(s, "POST /api/bundles HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{{\"type\":").unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
     let mut buf = vec![0u8; 4096];
     let n = s.read(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf[..n]);
@@ -86,15 +146,28 @@ async fn oversized_bodies_are_413_before_reading() {
 async fn streamed_bodies_over_the_limit_are_413() {
     let dir = Arc::new(tempfile::tempdir().unwrap());
     let hub = Hub::start_with(dir, |c| c.max_body_bytes = 1024 * 1024).await;
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = (0..20).map(|_| Ok(vec![b' '; 100 * 1024])).collect();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..20).map(|_| Ok(vec![b' '; 100 * 1024])).collect();
     let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
-    let res = hub.client.post(hub.url("/api/bundles")).bearer_auth(TOKEN).body(body).send().await;
+    let res = hub
+        .client
+        .post(hub.url("/api/bundles"))
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .await;
     if let Ok(res) = res {
         // The server may close the connection right after answering; when the answer arrives it is a 413.
         assert_eq!(res.status().as_u16(), 413);
     }
     // The hub is fine afterwards and under the limit works.
-    let report = hub.import(&bundle(vec![indicator(1, "fits", "2024-01-01T00:00:00.000Z")])).await;
+    let report = hub
+        .import(&bundle(vec![indicator(
+            1,
+            "fits",
+            "2024-01-01T00:00:00.000Z",
+        )]))
+        .await;
     assert_eq!(counts(&report)[0], 1);
     hub.stop().await;
 }
@@ -105,7 +178,9 @@ async fn unknown_routes_are_json_404() {
     let (status, body) = hub.get("/api/nope").await;
     assert_eq!(status, 404);
     assert_eq!(body["code"], "not_found");
-    let (status, body) = hub.get("/api/objects/indicator--00000000-0000-4000-8000-000000000099").await;
+    let (status, body) = hub
+        .get("/api/objects/indicator--00000000-0000-4000-8000-000000000099")
+        .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     hub.stop().await;
 }

@@ -18,7 +18,13 @@ struct Proc {
 /// Starts `stixhub serve` on port 0 and reads the address it logs.
 async fn spawn(dir: &Path) -> Proc {
     let mut child = Command::new(BIN)
-        .args(["serve", "--data", dir.to_str().unwrap(), "--bind", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--data",
+            dir.to_str().unwrap(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
         .env("STIXHUB_ADMIN_TOKEN", TOKEN)
         .env("STIXHUB_ADMIN_PASSWORD", "pw")
         .env("RUST_LOG", "info")
@@ -35,14 +41,19 @@ async fn spawn(dir: &Path) -> Proc {
             if !sent {
                 if let Some(pos) = line.find("listening on http://") {
                     let rest = &line[pos + "listening on http://".len()..];
-                    let addr: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+                    let addr: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                        .collect();
                     let _ = tx.send(addr);
                     sent = true;
                 }
             }
         }
     });
-    let addr = rx.recv_timeout(Duration::from_secs(30)).expect("no listening line");
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("no listening line");
     let base = format!("http://{addr}");
     wait_ready(&reqwest::Client::new(), &base).await;
     Proc { child, base }
@@ -54,13 +65,24 @@ fn kill9(p: &mut Proc) {
 }
 
 async fn post(base: &str, body: Vec<u8>) -> serde_json::Value {
-    let res = reqwest::Client::new().post(format!("{base}/api/bundles")).bearer_auth(TOKEN).body(body).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/bundles"))
+        .bearer_auth(TOKEN)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     res.json().await.unwrap()
 }
 
 async fn all_events(base: &str, n: usize) -> Vec<crate::common::Frame> {
-    let res = reqwest::Client::new().get(format!("{base}/stream?from=0")).bearer_auth(TOKEN).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{base}/stream?from=0"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     Sse::new(res).data_frames(n, Duration::from_secs(10)).await
 }
 
@@ -73,9 +95,22 @@ async fn sigkill_after_acknowledgement_loses_nothing() {
     kill9(&mut p); // right after the answer
     let mut p = spawn(dir.path()).await;
     let events = all_events(&p.base, 1827).await;
-    assert_eq!(events.len(), 1826, "every acknowledged event is there, no more");
+    assert_eq!(
+        events.len(),
+        1826,
+        "every acknowledged event is there, no more"
+    );
     let last = parse_id(events.last().unwrap().id.as_deref().unwrap());
-    post(&p.base, serde_json::to_vec(&bundle(vec![indicator(1, "next", "2024-01-01T00:00:00.000Z")])).unwrap()).await;
+    post(
+        &p.base,
+        serde_json::to_vec(&bundle(vec![indicator(
+            1,
+            "next",
+            "2024-01-01T00:00:00.000Z",
+        )]))
+        .unwrap(),
+    )
+    .await;
     let events = all_events(&p.base, 1827).await;
     assert!(parse_id(events[1826].id.as_deref().unwrap()) > last);
     kill9(&mut p);
@@ -95,8 +130,19 @@ async fn sigkill_during_imports_keeps_every_acknowledged_object() {
             let client = reqwest::Client::new();
             for i in 0..1000u32 {
                 let id = n + i;
-                let b = serde_json::to_vec(&bundle(vec![indicator(id, "crash", "2024-01-01T00:00:00.000Z")])).unwrap();
-                match client.post(format!("{base}/api/bundles")).bearer_auth(TOKEN).body(b).send().await {
+                let b = serde_json::to_vec(&bundle(vec![indicator(
+                    id,
+                    "crash",
+                    "2024-01-01T00:00:00.000Z",
+                )]))
+                .unwrap();
+                match client
+                    .post(format!("{base}/api/bundles"))
+                    .bearer_auth(TOKEN)
+                    .body(b)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status().is_success() => acked.push(id),
                     _ => break,
                 }
@@ -113,14 +159,33 @@ async fn sigkill_during_imports_keeps_every_acknowledged_object() {
     let mut p = spawn(dir.path()).await;
     let client = reqwest::Client::new();
     for id in &acknowledged {
-        let url = format!("{}/api/objects/indicator--00000000-0000-4000-8000-{id:012}", p.base);
-        let status = client.get(url).bearer_auth(TOKEN).send().await.unwrap().status().as_u16();
+        let url = format!(
+            "{}/api/objects/indicator--00000000-0000-4000-8000-{id:012}",
+            p.base
+        );
+        let status = client
+            .get(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         assert_eq!(status, 200, "acknowledged object {id} lost");
     }
     let events = all_events(&p.base, acknowledged.len() + 50).await;
-    let ids: Vec<(u64, u64)> = events.iter().map(|f| parse_id(f.id.as_deref().unwrap())).collect();
-    assert!(ids.windows(2).all(|w| w[0] < w[1]), "event ids strictly increase across crashes");
-    let mut stix: Vec<String> = events.iter().map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<(u64, u64)> = events
+        .iter()
+        .map(|f| parse_id(f.id.as_deref().unwrap()))
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "event ids strictly increase across crashes"
+    );
+    let mut stix: Vec<String> = events
+        .iter()
+        .map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
     stix.sort();
     let before = stix.len();
     stix.dedup();
@@ -132,12 +197,26 @@ async fn sigkill_during_imports_keeps_every_acknowledged_object() {
 async fn sigterm_ends_streams_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = spawn(dir.path()).await;
-    let res = reqwest::Client::new().get(format!("{}/stream?from=0", p.base)).bearer_auth(TOKEN).send().await.unwrap();
+    let res = reqwest::Client::new()
+        .get(format!("{}/stream?from=0", p.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     let mut sse = Sse::new(res);
-    assert_eq!(sse.next(Duration::from_secs(5)).await.unwrap().event, "connected");
+    assert_eq!(
+        sse.next(Duration::from_secs(5)).await.unwrap().event,
+        "connected"
+    );
     let pid = p.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::task::spawn_blocking(move || p.child.wait().unwrap()).await.unwrap();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = tokio::task::spawn_blocking(move || p.child.wait().unwrap())
+        .await
+        .unwrap();
     assert!(status.success(), "exit status {status:?}");
     while sse.next(Duration::from_secs(5)).await.is_some() {}
 }
@@ -147,34 +226,76 @@ async fn import_offline_and_over_http_then_healthcheck() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
     let out = Command::new(BIN)
-        .args(["import", "--data", data, shared(ICS).to_str().unwrap(), shared("stix20/mitre-cti/ics-attack.json").to_str().unwrap()])
+        .args([
+            "import",
+            "--data",
+            data,
+            shared(ICS).to_str().unwrap(),
+            shared("stix20/mitre-cti/ics-attack.json").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(counts(&lines[0]["result"]), [1826, 0, 0, 0, 0]);
     // The 2.0 release of the same data upgrades to exactly the 2.1 objects: all unchanged.
     assert_eq!(counts(&lines[1]["result"]), [0, 0, 1825, 0, 0]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1826/1826 objects"), "progress is shown");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1826/1826 objects"),
+        "progress is shown"
+    );
 
     let mut p = spawn(dir.path()).await;
     let out = Command::new(BIN)
-        .args(["import", "--url", &p.base, "--token", TOKEN, shared("stix21/mitre-attack/mobile-attack-17.1.json").to_str().unwrap()])
+        .args([
+            "import",
+            "--url",
+            &p.base,
+            "--token",
+            TOKEN,
+            shared("stix21/mitre-attack/mobile-attack-17.1.json")
+                .to_str()
+                .unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Mobile shares 14 objects with ICS: 3 identical (identity, marking), 11 older there than in ICS 18.1.
     assert_eq!(counts(&line["result"]), [2134, 0, 3, 11, 0]);
     // Offline import while the hub runs: a clear error, not a corruption.
-    let out = Command::new(BIN).args(["import", "--data", data, shared(ICS).to_str().unwrap()]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["import", "--data", data, shared(ICS).to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--url"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--url"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let ok = Command::new(BIN).args(["healthcheck", "--url", &p.base]).status().unwrap();
+    let ok = Command::new(BIN)
+        .args(["healthcheck", "--url", &p.base])
+        .status()
+        .unwrap();
     assert!(ok.success());
     kill9(&mut p);
-    let down = Command::new(BIN).args(["healthcheck", "--url", &p.base]).output().unwrap();
+    let down = Command::new(BIN)
+        .args(["healthcheck", "--url", &p.base])
+        .output()
+        .unwrap();
     assert!(!down.status.success());
 }

@@ -12,11 +12,15 @@ use tokio_util::sync::CancellationToken;
 pub const TOKEN: &str = "test-admin-token";
 
 pub fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel)
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn read_json(path: &Path) -> Value {
@@ -55,13 +59,23 @@ impl Hub {
         let task = tokio::spawn(stixhub::app::run(config, listener, shutdown.clone()));
         let client = reqwest::Client::new();
         wait_ready(&client, &base).await;
-        Hub { base, dir, client, shutdown, task }
+        Hub {
+            base,
+            dir,
+            client,
+            shutdown,
+            task,
+        }
     }
 
     /// Stops the hub cleanly and returns its data directory for a restart.
     pub async fn stop(self) -> Arc<tempfile::TempDir> {
         self.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(20), self.task).await.expect("hub did not stop").unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(20), self.task)
+            .await
+            .expect("hub did not stop")
+            .unwrap()
+            .unwrap();
         self.dir
     }
 
@@ -70,13 +84,22 @@ impl Hub {
     }
 
     pub async fn post_bundle_bytes(&self, body: Vec<u8>) -> (u16, Value) {
-        let res = self.client.post(self.url("/api/bundles")).bearer_auth(TOKEN).body(body).send().await.unwrap();
+        let res = self
+            .client
+            .post(self.url("/api/bundles"))
+            .bearer_auth(TOKEN)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn import(&self, bundle: &Value) -> Value {
-        let (status, body) = self.post_bundle_bytes(serde_json::to_vec(bundle).unwrap()).await;
+        let (status, body) = self
+            .post_bundle_bytes(serde_json::to_vec(bundle).unwrap())
+            .await;
         assert_eq!(status, 200, "import failed: {body}");
         body
     }
@@ -88,7 +111,13 @@ impl Hub {
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let res = self.client.get(self.url(path)).bearer_auth(TOKEN).send().await.unwrap();
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
@@ -118,7 +147,14 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str) {
 }
 
 pub fn counts(report: &Value) -> [u64; 5] {
-    ["created", "updated", "unchanged", "older_ignored", "rejected"].map(|k| report[k].as_u64().unwrap())
+    [
+        "created",
+        "updated",
+        "unchanged",
+        "older_ignored",
+        "rejected",
+    ]
+    .map(|k| report[k].as_u64().unwrap())
 }
 
 #[derive(Debug, Clone)]
@@ -136,14 +172,16 @@ impl Frame {
 
 /// A minimal SSE reader over a reqwest response (frames end with a blank line; `\n` endings).
 pub struct Sse {
-    pub headers: reqwest::header::HeaderMap,
     body: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
     buf: Vec<u8>,
 }
 
 impl Sse {
     pub fn new(res: reqwest::Response) -> Self {
-        Self { headers: res.headers().clone(), body: Box::pin(res.bytes_stream()), buf: Vec::new() }
+        Self {
+            body: Box::pin(res.bytes_stream()),
+            buf: Vec::new(),
+        }
     }
 
     /// The next frame, or `None` at end of stream or after `wait` without one.
@@ -181,7 +219,11 @@ impl Sse {
 }
 
 fn parse_frame(text: &str) -> Frame {
-    let mut f = Frame { id: None, event: "message".into(), data: String::new() };
+    let mut f = Frame {
+        id: None,
+        event: "message".into(),
+        data: String::new(),
+    };
     for line in text.lines() {
         if let Some(v) = line.strip_prefix("id: ") {
             f.id = Some(v.to_owned());

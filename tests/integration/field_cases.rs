@@ -20,38 +20,88 @@ async fn b37_timestamp_precision_and_formats() {
     let hub = Hub::start().await;
     let base = indicator(1, "ts", "2024-01-01T00:00:00.000Z");
     let objects = vec![
-        with(indicator(1, "ten digits", "2024-01-01T00:00:00.000Z"), "created", json!("2023-11-12T14:16:48.1699798608Z")),
+        with(
+            indicator(1, "ten digits", "2024-01-01T00:00:00.000Z"),
+            "created",
+            json!("2023-11-12T14:16:48.1699798608Z"),
+        ),
         indicator(2, "no fraction", "2024-01-01T00:00:00Z"),
-        with(indicator(3, "micro valid_from", "2024-01-01T00:00:00.000Z"), "valid_from", json!("2024-01-01T00:00:00.123456Z")),
-        with(indicator(4, "offset", "2024-01-01T00:00:00.000Z"), "created", json!("2024-01-01T00:00:00+02:00")),
-        with(indicator(5, "bad month", "2024-01-01T00:00:00.000Z"), "created", json!("2024-13-01T00:00:00.000Z")),
+        with(
+            indicator(3, "micro valid_from", "2024-01-01T00:00:00.000Z"),
+            "valid_from",
+            json!("2024-01-01T00:00:00.123456Z"),
+        ),
+        with(
+            indicator(4, "offset", "2024-01-01T00:00:00.000Z"),
+            "created",
+            json!("2024-01-01T00:00:00+02:00"),
+        ),
+        with(
+            indicator(5, "bad month", "2024-01-01T00:00:00.000Z"),
+            "created",
+            json!("2024-13-01T00:00:00.000Z"),
+        ),
     ];
     let report = hub.import(&bundle(objects)).await;
     assert_eq!(counts(&report), [3, 0, 0, 0, 2], "{report}");
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors[0]["index"], 3);
-    assert!(errors[0]["error"].as_str().unwrap().contains("UTC"), "{}", errors[0]);
+    assert!(
+        errors[0]["error"].as_str().unwrap().contains("UTC"),
+        "{}",
+        errors[0]
+    );
     assert_eq!(errors[1]["index"], 4);
-    assert!(errors[1]["error"].as_str().unwrap().contains("month"), "{}", errors[1]);
+    assert!(
+        errors[1]["error"].as_str().unwrap().contains("month"),
+        "{}",
+        errors[1]
+    );
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("no millisecond precision"), "{warnings}");
     // Stored without losing precision.
-    let (_, stored) = hub.get("/api/objects/indicator--00000000-0000-4000-8000-000000000001").await;
+    let (_, stored) = hub
+        .get("/api/objects/indicator--00000000-0000-4000-8000-000000000001")
+        .await;
     assert_eq!(stored["created"], "2023-11-12T14:16:48.1699798608Z");
 
     // Same modified, only valid_until differs → update.
-    let v1 = with(base.clone(), "valid_until", json!("2025-01-01T00:00:00.000Z"));
-    let v2 = with(base.clone(), "valid_until", json!("2026-01-01T00:00:00.000Z"));
+    let v1 = with(
+        base.clone(),
+        "valid_until",
+        json!("2025-01-01T00:00:00.000Z"),
+    );
+    let v2 = with(
+        base.clone(),
+        "valid_until",
+        json!("2026-01-01T00:00:00.000Z"),
+    );
     let r1 = hub.import(&bundle(vec![v1])).await;
     assert_eq!(counts(&r1), [0, 1, 0, 0, 0]);
     let r2 = hub.import(&bundle(vec![v2])).await;
     assert_eq!(counts(&r2), [0, 1, 0, 0, 0]);
     // Two versions 1 µs apart are distinct; the newest wins.
-    let newer = with(indicator(1, "newer", "2024-06-01T00:00:00.000001Z"), "created", json!("2023-11-12T14:16:48.1699798608Z"));
-    let older = with(indicator(1, "older", "2024-06-01T00:00:00Z"), "created", json!("2023-11-12T14:16:48.1699798608Z"));
-    assert_eq!(counts(&hub.import(&bundle(vec![newer])).await), [0, 1, 0, 0, 0]);
-    assert_eq!(counts(&hub.import(&bundle(vec![older])).await), [0, 0, 0, 1, 0]);
-    let (_, stored) = hub.get("/api/objects/indicator--00000000-0000-4000-8000-000000000001").await;
+    let newer = with(
+        indicator(1, "newer", "2024-06-01T00:00:00.000001Z"),
+        "created",
+        json!("2023-11-12T14:16:48.1699798608Z"),
+    );
+    let older = with(
+        indicator(1, "older", "2024-06-01T00:00:00Z"),
+        "created",
+        json!("2023-11-12T14:16:48.1699798608Z"),
+    );
+    assert_eq!(
+        counts(&hub.import(&bundle(vec![newer])).await),
+        [0, 1, 0, 0, 0]
+    );
+    assert_eq!(
+        counts(&hub.import(&bundle(vec![older])).await),
+        [0, 0, 0, 1, 0]
+    );
+    let (_, stored) = hub
+        .get("/api/objects/indicator--00000000-0000-4000-8000-000000000001")
+        .await;
     assert_eq!(stored["name"], "newer");
     hub.stop().await;
 }
@@ -65,19 +115,40 @@ async fn b38_spec_version_per_object() {
     b1["spec_version"] = json!("2.1");
     let r1 = hub.import(&b1).await;
     assert_eq!(counts(&r1), [1, 0, 0, 0, 0]);
-    assert!(r1["warnings"].to_string().contains("bundle-level spec_version"), "{r1}");
+    assert!(
+        r1["warnings"]
+            .to_string()
+            .contains("bundle-level spec_version"),
+        "{r1}"
+    );
     // (2) a 2.1 bundle mixing a 2.1 object and a 2.0 one (no spec_version, 2.0 labels): the 2.0 one is upgraded.
     let mut legacy = indicator(4, "legacy", "2024-01-01T00:00:00.000Z");
     legacy.as_object_mut().unwrap().remove("spec_version");
     legacy["labels"] = json!(["malicious-activity"]);
-    let r2 = hub.import(&bundle(vec![indicator(3, "three", "2024-01-01T00:00:00.000Z"), legacy])).await;
+    let r2 = hub
+        .import(&bundle(vec![
+            indicator(3, "three", "2024-01-01T00:00:00.000Z"),
+            legacy,
+        ]))
+        .await;
     assert_eq!(counts(&r2), [2, 0, 0, 0, 0], "{r2}");
-    let (_, up) = hub.get("/api/objects/indicator--00000000-0000-4000-8000-000000000004").await;
+    let (_, up) = hub
+        .get("/api/objects/indicator--00000000-0000-4000-8000-000000000004")
+        .await;
     assert_eq!(up["spec_version"], "2.1");
     assert_eq!(up["indicator_types"], json!(["malicious-activity"]));
     assert!(up.get("labels").is_none());
     // (3) an unsupported spec_version is rejected alone.
-    let r3 = hub.import(&bundle(vec![with(indicator(5, "future", "2024-01-01T00:00:00.000Z"), "spec_version", json!("2.2")), indicator(6, "ok", "2024-01-01T00:00:00.000Z")])).await;
+    let r3 = hub
+        .import(&bundle(vec![
+            with(
+                indicator(5, "future", "2024-01-01T00:00:00.000Z"),
+                "spec_version",
+                json!("2.2"),
+            ),
+            indicator(6, "ok", "2024-01-01T00:00:00.000Z"),
+        ]))
+        .await;
     assert_eq!(counts(&r3), [1, 0, 0, 0, 1]);
     assert!(r3["errors"][0]["error"].as_str().unwrap().contains("2.2"));
     hub.stop().await;
@@ -92,13 +163,18 @@ async fn b02_checkpoints_are_monotonic_and_resumable() {
     let mut checkpoints: Vec<(String, usize)> = Vec::new(); // (id, events seen so far)
     let mut seen = 0usize;
     for round in 0..5u32 {
-        let objs = (0..20).map(|i| indicator(round * 100 + i, "x", "2024-01-01T00:00:00.000Z")).collect();
+        let objs = (0..20)
+            .map(|i| indicator(round * 100 + i, "x", "2024-01-01T00:00:00.000Z"))
+            .collect();
         hub.import(&bundle(objs)).await;
         let deadline = tokio::time::Instant::now() + WAIT;
         // Read this round's 20 events and at least one heartbeat after them.
         let mut got = 0;
         loop {
-            let f = sse.next(deadline - tokio::time::Instant::now()).await.expect("stream ended");
+            let f = sse
+                .next(deadline - tokio::time::Instant::now())
+                .await
+                .expect("stream ended");
             match f.event.as_str() {
                 "connected" => {}
                 "heartbeat" => {
@@ -116,12 +192,20 @@ async fn b02_checkpoints_are_monotonic_and_resumable() {
         }
     }
     let ids: Vec<(u64, u64)> = checkpoints.iter().map(|(id, _)| parse_id(id)).collect();
-    assert!(ids.windows(2).all(|w| w[0] <= w[1]), "checkpoints never go back: {ids:?}");
+    assert!(
+        ids.windows(2).all(|w| w[0] <= w[1]),
+        "checkpoints never go back: {ids:?}"
+    );
     for (id, before) in checkpoints.iter().step_by(7) {
         let mut r = hub.sse("/stream", &[("Last-Event-ID", id)]).await;
         let rest = r.data_frames(100 - before, WAIT).await;
         assert_eq!(rest.len(), 100 - before, "resume from {id}");
-        assert!(r.data_frames(1, Duration::from_millis(400)).await.is_empty(), "no duplicate after resuming from {id}");
+        assert!(
+            r.data_frames(1, Duration::from_millis(400))
+                .await
+                .is_empty(),
+            "no duplicate after resuming from {id}"
+        );
     }
     hub.stop().await;
 }
@@ -130,7 +214,12 @@ async fn b02_checkpoints_are_monotonic_and_resumable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn b11_writes_during_startup_reach_a_resuming_consumer() {
     let hub = Hub::start().await;
-    hub.import(&bundle(vec![indicator(1, "before", "2024-01-01T00:00:00.000Z")])).await;
+    hub.import(&bundle(vec![indicator(
+        1,
+        "before",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
     let mut sse = hub.sse("/stream?from=0", &[]).await;
     let first = sse.data_frames(1, WAIT).await;
     let position = first[0].id.clone().unwrap();
@@ -140,7 +229,12 @@ async fn b11_writes_during_startup_reach_a_resuming_consumer() {
     // Write right away, and reconnect the consumer half-way through the writes.
     let mut consumer = None;
     for i in 0..30u32 {
-        hub.import(&bundle(vec![indicator(100 + i, "during startup", "2024-01-01T00:00:00.000Z")])).await;
+        hub.import(&bundle(vec![indicator(
+            100 + i,
+            "during startup",
+            "2024-01-01T00:00:00.000Z",
+        )]))
+        .await;
         if i == 10 {
             consumer = Some(hub.sse("/stream", &[("Last-Event-ID", &position)]).await);
         }
@@ -148,8 +242,27 @@ async fn b11_writes_during_startup_reach_a_resuming_consumer() {
     }
     let mut consumer = consumer.unwrap();
     let got = consumer.data_frames(30, WAIT).await;
-    let names: Vec<u64> = got.iter().map(|f| f.json()["data"]["id"].as_str().unwrap().rsplit('-').next().unwrap().parse::<u64>().unwrap()).collect();
-    assert_eq!(names, (100..130).collect::<Vec<u64>>(), "each exactly once, in order");
-    assert!(consumer.data_frames(1, Duration::from_millis(500)).await.is_empty());
+    let names: Vec<u64> = got
+        .iter()
+        .map(|f| {
+            f.json()["data"]["id"]
+                .as_str()
+                .unwrap()
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        (100..130).collect::<Vec<u64>>(),
+        "each exactly once, in order"
+    );
+    assert!(consumer
+        .data_frames(1, Duration::from_millis(500))
+        .await
+        .is_empty());
     hub.stop().await;
 }

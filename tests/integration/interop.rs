@@ -12,7 +12,11 @@ fn python() -> Option<PathBuf> {
     let from_env = std::env::var_os("STIXHUB_PYTHON").map(PathBuf::from);
     let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
     let candidate = from_env.or_else(|| local.exists().then_some(local))?;
-    let ok = Command::new(&candidate).args(["-c", "import pycti"]).output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new(&candidate)
+        .args(["-c", "import pycti"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if ok {
         Some(candidate)
     } else {
@@ -23,7 +27,10 @@ fn python() -> Option<PathBuf> {
 fn require() -> Option<PathBuf> {
     let py = python();
     if py.is_none() {
-        assert!(std::env::var_os("STIXHUB_REQUIRE_INTEROP").is_none(), "STIXHUB_REQUIRE_INTEROP is set but pycti is not available");
+        assert!(
+            std::env::var_os("STIXHUB_REQUIRE_INTEROP").is_none(),
+            "STIXHUB_REQUIRE_INTEROP is set but pycti is not available"
+        );
         println!("interop: pycti not available (set STIXHUB_PYTHON), skipped");
     }
     py
@@ -33,30 +40,51 @@ fn require() -> Option<PathBuf> {
 async fn pycti_listen_stream_consumes_the_global_stream() {
     let Some(py) = require() else { return };
     let hub = Hub::start().await;
-    hub.import_file(&shared("stix21/mitre-attack/ics-attack-18.1.json")).await;
+    hub.import_file(&shared("stix21/mitre-attack/ics-attack-18.1.json"))
+        .await;
     let mut named = indicator(1, "Индикатор – 指標 ✓", "2024-01-01T00:00:00.000Z");
     named["description"] = json!("naïve café");
     hub.import(&bundle(vec![named])).await;
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pycti_consume.py");
     let url = hub.url("/stream");
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(py).arg(script).args([url.as_str(), TOKEN, "1827", "60"]).output().unwrap()
+        Command::new(py)
+            .arg(script)
+            .args([url.as_str(), TOKEN, "1827", "60"])
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "pycti failed: {}", String::from_utf8_lossy(&out.stderr));
-    let result: Value = serde_json::from_slice(out.stdout.rsplit(|b| *b == b'\n').find(|l| !l.is_empty()).unwrap()).unwrap();
+    assert!(
+        out.status.success(),
+        "pycti failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(
+        out.stdout
+            .rsplit(|b| *b == b'\n')
+            .find(|l| !l.is_empty())
+            .unwrap(),
+    )
+    .unwrap();
     let events = result["events"].as_array().unwrap();
     assert_eq!(events.len(), 1827, "pycti received every event once");
     assert!(events.iter().all(|e| e[0] == "create" && e[2] == "create"));
     let last = &events[1826];
-    assert_eq!(last[4], "Индикатор – 指標 ✓", "non-ASCII survives pycti's decoding");
+    assert_eq!(
+        last[4], "Индикатор – 指標 ✓",
+        "non-ASCII survives pycti's decoding"
+    );
     // pycti's checkpoint: at or after the last event id (a heartbeat id), never before it.
     let state = &result["state"];
     let parse = |s: &str| {
         let (a, b) = s.split_once('-').unwrap();
         (a.parse::<u64>().unwrap(), b.parse::<u64>().unwrap())
     };
-    assert!(parse(state["start_from"].as_str().unwrap()) >= parse(last[1].as_str().unwrap()), "{state}");
+    assert!(
+        parse(state["start_from"].as_str().unwrap()) >= parse(last[1].as_str().unwrap()),
+        "{state}"
+    );
     hub.stop().await;
 }

@@ -10,14 +10,25 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn ics_ids() -> Vec<String> {
     let b = crate::common::read_json(&shared(ICS));
-    b["objects"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap().to_owned()).collect()
+    b["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn framing_headers_and_full_replay_in_import_order() {
     let hub = Hub::start().await;
     hub.import_file(&shared(ICS)).await;
-    let res = hub.client.get(hub.url("/stream?from=0-0")).bearer_auth(TOKEN).send().await.unwrap();
+    let res = hub
+        .client
+        .get(hub.url("/stream?from=0-0"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let h = res.headers();
     assert_eq!(h["content-type"], "text/event-stream; charset=utf-8");
@@ -29,21 +40,38 @@ async fn framing_headers_and_full_replay_in_import_order() {
     assert!(first.id.is_none(), "connected has no id: line");
     let c = first.json();
     assert_eq!(c["streamSize"], 1826);
-    assert!(c["connectionId"].is_string() && c["lastEventId"].is_string() && c["firstEventDate"].is_string());
+    assert!(
+        c["connectionId"].is_string()
+            && c["lastEventId"].is_string()
+            && c["firstEventDate"].is_string()
+    );
 
     let frames = sse.data_frames(1826, WAIT).await;
     assert_eq!(frames.len(), 1826);
     assert!(frames.iter().all(|f| f.event == "create"));
-    let got: Vec<String> = frames.iter().map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned()).collect();
+    let got: Vec<String> = frames
+        .iter()
+        .map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(got, ics_ids(), "creates in import order");
-    let ids: Vec<(u64, u64)> = frames.iter().map(|f| parse_id(f.id.as_deref().unwrap())).collect();
+    let ids: Vec<(u64, u64)> = frames
+        .iter()
+        .map(|f| parse_id(f.id.as_deref().unwrap()))
+        .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids strictly increase");
-    assert_eq!(c["lastEventId"].as_str().unwrap(), frames.last().unwrap().id.as_deref().unwrap());
+    assert_eq!(
+        c["lastEventId"].as_str().unwrap(),
+        frames.last().unwrap().id.as_deref().unwrap()
+    );
     // Nothing more, then a heartbeat whose id is a resume point at or above the last event.
     let hb = sse.next(WAIT).await.unwrap();
     assert_eq!(hb.event, "heartbeat");
     assert!(parse_id(hb.id.as_deref().unwrap()) >= *ids.last().unwrap());
-    assert!(hb.data.starts_with('"') && hb.data.ends_with("Z\""), "heartbeat data is a JSON date string: {}", hb.data);
+    assert!(
+        hb.data.starts_with('"') && hb.data.ends_with("Z\""),
+        "heartbeat data is a JSON date string: {}",
+        hb.data
+    );
     hub.stop().await;
 }
 
@@ -60,15 +88,32 @@ async fn resume_mid_way_without_gap_or_duplicate() {
 
     let mut sse = hub.sse("/stream", &[("Last-Event-ID", &cut)]).await;
     let rest = sse.data_frames(1826 - 700, WAIT).await;
-    let mut got: Vec<String> = part.iter().chain(rest.iter()).map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned()).collect();
+    let mut got: Vec<String> = part
+        .iter()
+        .chain(rest.iter())
+        .map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(got, all);
-    assert!(sse.data_frames(1, Duration::from_millis(700)).await.is_empty(), "no duplicate after the end");
+    assert!(
+        sse.data_frames(1, Duration::from_millis(700))
+            .await
+            .is_empty(),
+        "no duplicate after the end"
+    );
 
     // Both positions: Last-Event-ID wins over `from` (query or header).
     let first_id = part[0].id.clone().unwrap();
-    let mut sse = hub.sse(&format!("/stream?from={first_id}"), &[("Last-Event-ID", &cut), ("from", "0")]).await;
+    let mut sse = hub
+        .sse(
+            &format!("/stream?from={first_id}"),
+            &[("Last-Event-ID", &cut), ("from", "0")],
+        )
+        .await;
     let rest2 = sse.data_frames(1826 - 700, WAIT).await;
-    got = rest2.iter().map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned()).collect();
+    got = rest2
+        .iter()
+        .map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(got, all[700..].to_vec());
     // `from` alone (header) is exclusive too.
     let mut sse = hub.sse("/stream", &[("from", &first_id)]).await;
@@ -80,42 +125,113 @@ async fn resume_mid_way_without_gap_or_duplicate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn positions_are_validated_and_auth_is_required() {
     let hub = Hub::start().await;
-    for bad in ["/stream?from=yesterday", "/stream?from=12-x", "/stream?recover=2024-01-01T00:00:00Z", "/stream?from=0&recover=later"] {
-        let res = hub.client.get(hub.url(bad)).bearer_auth(TOKEN).send().await.unwrap();
+    for bad in [
+        "/stream?from=yesterday",
+        "/stream?from=12-x",
+        "/stream?recover=2024-01-01T00:00:00Z",
+        "/stream?from=0&recover=later",
+    ] {
+        let res = hub
+            .client
+            .get(hub.url(bad))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), 400, "{bad}");
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["code"], "bad_request");
         assert!(!body["error"].as_str().unwrap().is_empty());
     }
-    let res = hub.client.get(hub.url("/stream")).header("Last-Event-ID", "nonsense").bearer_auth(TOKEN).send().await.unwrap();
+    let res = hub
+        .client
+        .get(hub.url("/stream"))
+        .header("Last-Event-ID", "nonsense")
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 400);
     // B05: recover with a position is fine.
-    let res = hub.client.get(hub.url("/stream?from=0&recover=2024-01-01T00:00:00Z")).bearer_auth(TOKEN).send().await.unwrap();
+    let res = hub
+        .client
+        .get(hub.url("/stream?from=0&recover=2024-01-01T00:00:00Z"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(hub.client.get(hub.url("/stream")).send().await.unwrap().status().as_u16(), 401);
-    let res = hub.client.get(hub.url("/stream")).bearer_auth("wrong").send().await.unwrap();
+    assert_eq!(
+        hub.client
+            .get(hub.url("/stream"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    let res = hub
+        .client
+        .get(hub.url("/stream"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 401);
-    assert_eq!(hub.client.post(hub.url("/api/bundles")).body("{}").send().await.unwrap().status().as_u16(), 401);
-    let res = hub.client.post(hub.url("/stream/connection/abc")).json(&serde_json::json!({"delay": 1000})).send().await.unwrap();
+    assert_eq!(
+        hub.client
+            .post(hub.url("/api/bundles"))
+            .body("{}")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    let res = hub
+        .client
+        .post(hub.url("/stream/connection/abc"))
+        .json(&serde_json::json!({"delay": 1000}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap(), serde_json::json!({"message": "ok"}));
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"message": "ok"})
+    );
     hub.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_readers_get_new_events_and_dates_work_as_positions() {
     let hub = Hub::start().await;
-    hub.import(&bundle(vec![indicator(1, "old", "2024-01-01T00:00:00.000Z")])).await;
+    hub.import(&bundle(vec![indicator(
+        1,
+        "old",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
     let mut live = hub.sse("/stream", &[]).await; // no position: only what comes next
     assert_eq!(live.next(WAIT).await.unwrap().event, "connected");
-    hub.import(&bundle(vec![indicator(2, "new", "2024-01-01T00:00:00.000Z")])).await;
+    hub.import(&bundle(vec![indicator(
+        2,
+        "new",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
     let f = live.data_frames(1, WAIT).await;
     assert_eq!(f[0].json()["data"]["name"], "new");
     // A date position: everything at or after it.
     let mut sse = hub.sse("/stream?from=2000-01-01T00:00:00Z", &[]).await;
     assert_eq!(sse.data_frames(2, WAIT).await.len(), 2);
     let mut sse = hub.sse("/stream?from=2999-01-01T00:00:00Z", &[]).await;
-    assert!(sse.data_frames(1, Duration::from_millis(500)).await.is_empty());
+    assert!(sse
+        .data_frames(1, Duration::from_millis(500))
+        .await
+        .is_empty());
     hub.stop().await;
 }
 
@@ -128,20 +244,30 @@ async fn stalled_readers_do_not_block_writers_or_fast_readers() {
     let mut stalled = Vec::new();
     for _ in 0..20 {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(s, "GET /stream?from=0 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET /stream?from=0 HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\n\r\n"
+        )
+        .unwrap();
         stalled.push(s); // never read
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let report = hub.import_file(&shared("stix21/mitre-attack/mobile-attack-17.1.json")).await;
+    let report = hub
+        .import_file(&shared("stix21/mitre-attack/mobile-attack-17.1.json"))
+        .await;
     // Mobile shares 14 objects with ICS: 3 identical, 11 older than in ICS 18.1 (no events for those).
     assert_eq!(counts(&report), [2134, 0, 3, 11, 0]);
     let mut fast = hub.sse("/stream?from=0", &[]).await;
     assert_eq!(fast.data_frames(1826 + 2134, WAIT).await.len(), 1826 + 2134);
     // The stalled sockets are still open and readable: nothing was lost for them either.
     let mut buf = [0u8; 64];
-    stalled[0].set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stalled[0]
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let n = stalled[0].read(&mut buf).unwrap();
-    assert!(std::str::from_utf8(&buf[..n]).unwrap().starts_with("HTTP/1.1 200"));
+    assert!(std::str::from_utf8(&buf[..n])
+        .unwrap()
+        .starts_with("HTTP/1.1 200"));
     hub.stop().await;
 }
 
