@@ -122,16 +122,21 @@ async fn replay(
         .map_err(|e| e.to_string())?;
     let mut body = res.bytes_stream();
     let (mut events, mut bytes, mut tail) = (0u64, 0usize, Vec::<u8>::new());
+    // Every data event (create, update, delete) and nothing else starts its data line like this.
+    const MARK: &[u8] = b"\ndata: {\"version\":";
     while events < expected {
-        let Some(chunk) = body.next().await else {
-            break;
+        let next = tokio::time::timeout(Duration::from_secs(30), body.next()).await;
+        let Ok(Some(chunk)) = next else {
+            return Err(format!(
+                "replay stalled after {events} of {expected} events"
+            ));
         };
         let chunk = chunk.map_err(|e| e.to_string())?;
         bytes += chunk.len();
         tail.extend_from_slice(&chunk);
-        events += count(&tail, b"\nevent: create\n") as u64;
-        // Keep only what could be the start of a split marker.
-        let keep = tail.len().saturating_sub(15);
+        events += count(&tail, MARK) as u64;
+        // Keep only what could be the start of a marker split across chunks (never a whole one).
+        let keep = tail.len().saturating_sub(MARK.len() - 1);
         tail.drain(..keep);
     }
     let took = start.elapsed();
