@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod filter;
 pub mod knowledge;
 pub mod state;
 pub mod stix;

@@ -1,6 +1,8 @@
 //! Accounts and tokens: argon2id password hashes, SHA-256 token hashes, first-start bootstrap.
 //! (Groups, markings and sessions arrive with the users issue; this is the minimal token check.)
 
+pub mod markings;
+
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
 use argon2::Argon2;
 use rand::distributions::Alphanumeric;

@@ -1,6 +1,7 @@
 //! Knowledge: turns validated STIX objects into stored versions and events, one transaction per batch.
 
 pub mod payload;
+pub mod streams;
 pub mod upsert;
 
 use std::collections::BTreeMap;
@@ -120,8 +121,9 @@ pub fn import_bundle(
             }
         }
         let mut w = store.writer();
+        let stream_filters = streams::load(store)?;
         for p in prepared {
-            let d = apply(&mut w, p, origin)?;
+            let d = apply(&mut w, p, origin, &stream_filters)?;
             report.count(d);
         }
         w.commit()?;
@@ -139,7 +141,12 @@ pub fn import_bundle(
 }
 
 /// Applies one validated object inside a batch.
-pub fn apply(w: &mut Writer<'_>, p: Prepared, origin: &Origin) -> Result<Decision, StoreError> {
+pub fn apply(
+    w: &mut Writer<'_>,
+    p: Prepared,
+    origin: &Origin,
+    stream_filters: &[streams::StreamFilter],
+) -> Result<Decision, StoreError> {
     let existing = match w.get_object(&p.id)? {
         Some(StoredObject::V1(rec)) => {
             let obj = parse_stored(&rec)?;
@@ -159,6 +166,7 @@ pub fn apply(w: &mut Writer<'_>, p: Prepared, origin: &Origin) -> Result<Decisio
         &p.object,
     );
     let now = now();
+    let previous = existing.as_ref().map(|(_, o)| o.clone());
     let (rec, kind, context) = match (decision, existing) {
         (Decision::Create, _) => (
             ObjectV1 {
@@ -196,6 +204,7 @@ pub fn apply(w: &mut Writer<'_>, p: Prepared, origin: &Origin) -> Result<Decisio
             payload: bytes,
         }),
     )?;
+    streams::append(w, stream_filters, id, kind, previous.as_ref(), &p.object)?;
     w.put_object(&p.id, StoredObject::V1(rec))?;
     Ok(decision)
 }
@@ -206,6 +215,7 @@ pub fn delete_object(
     stix_id: &str,
     origin: &Origin,
 ) -> Result<bool, KnowledgeError> {
+    let stream_filters = streams::load(store)?;
     let mut w = store.writer();
     let Some(StoredObject::V1(rec)) = w.get_object(stix_id)? else {
         return Ok(false);
@@ -223,9 +233,19 @@ pub fn delete_object(
             payload: bytes,
         }),
     )?;
+    streams::append(&mut w, &stream_filters, id, EventKind::Delete, None, &obj)?;
     w.delete_object(stix_id);
     w.commit()?;
     Ok(true)
+}
+
+/// A stored object as a JSON map, if present and readable (used by access decisions on marking definitions).
+#[must_use]
+pub fn stored_object(store: &Store, stix_id: &str) -> Option<Map<String, Value>> {
+    match store.get_object(stix_id) {
+        Ok(Some(StoredObject::V1(rec))) => parse_stored(&rec).ok(),
+        _ => None,
+    }
 }
 
 /// The stored STIX object as a JSON map.

@@ -9,6 +9,7 @@ mod baseline;
 mod clock;
 mod event_id;
 pub mod records;
+mod streams;
 mod writer;
 
 use std::path::Path;
@@ -20,7 +21,10 @@ use uuid::Uuid;
 pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
-pub use records::{EventV1, ObjectV1, StoredEvent, StoredObject, TokenV1, UserV1};
+pub use records::{
+    EventV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry, StreamEntryV1, StreamV1,
+    TokenV1, UserV1,
+};
 pub use writer::Writer;
 
 /// Bumped when the layout changes; a hub refuses to open a database written by a newer one.
@@ -67,6 +71,7 @@ pub(crate) struct Trees {
     pub stream_log: sled::Tree,
     pub users: sled::Tree,
     pub tokens: sled::Tree,
+    pub streams: sled::Tree,
 }
 
 struct Inner {
@@ -75,6 +80,7 @@ struct Inner {
     clock: Mutex<IdClock>,
     write_lock: Mutex<()>,
     head_tx: watch::Sender<EventId>,
+    streams_tx: watch::Sender<u64>,
 }
 
 /// Cheap to clone; all clones share one database.
@@ -116,6 +122,7 @@ impl Store {
             stream_log: db.open_tree("stream_log")?,
             users: db.open_tree("users")?,
             tokens: db.open_tree("tokens")?,
+            streams: db.open_tree("streams")?,
             db,
         };
         let hub_id = init_meta(&trees.meta)?;
@@ -129,12 +136,14 @@ impl Store {
         let last = read_id(META_LAST_EVENT)?;
         let advertised = read_id(META_ADVERTISED)?;
         let (head_tx, _) = watch::channel(last);
+        let (streams_tx, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
                 hub_id,
                 clock: Mutex::new(IdClock::new(last, advertised)),
                 write_lock: Mutex::new(()),
                 head_tx,
+                streams_tx,
                 trees,
             }),
         })

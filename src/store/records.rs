@@ -52,6 +52,27 @@ pub struct StreamEntryV1 {
     pub flags: u8,
 }
 
+/// A live stream definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredStream {
+    V1(StreamV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    pub description: String,
+    /// OpenCTI FilterGroup JSON, validated when saved.
+    pub filters_json: String,
+    pub public: bool,
+    /// Highest TLP level a public stream may carry (0 CLEAR, 1 GREEN).
+    pub max_tlp: u8,
+    pub authorized_groups: Vec<[u8; 16]>,
+    pub started: bool,
+    pub created_at_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StoredUser {
     V1(UserV1),
@@ -146,6 +167,28 @@ mod tests {
             hex::encode(&bytes),
             "000000000001010101010101010101010101010101 03".replace(' ', "")
         );
+    }
+
+    #[test]
+    fn stream_v1_golden() {
+        let rec = StoredStream::V1(StreamV1 {
+            id: [1; 16],
+            name: "n".into(),
+            description: String::new(),
+            filters_json: "{}".into(),
+            public: true,
+            max_tlp: 0,
+            authorized_groups: vec![],
+            started: true,
+            created_at_ms: 5,
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01010101010101010101010101010101 0100000000000000 6e 0000000000000000 0200000000000000 7b7d 01 00 0000000000000000 01 0500000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredStream>(&bytes, "stream").unwrap(), rec);
     }
 
     #[test]

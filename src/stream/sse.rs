@@ -11,6 +11,9 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+use serde_json::{Map, Value};
+
+use crate::auth::markings::{may_see, Clearance};
 use crate::knowledge::EventKind;
 use crate::stix::format_ms;
 use crate::store::{EventId, Store, StoreError, StoredEvent};
@@ -57,34 +60,53 @@ pub fn put_event(buf: &mut BytesMut, id: EventId, name: &str, payload: &[u8]) {
     buf.put_slice(b"\n\n");
 }
 
-/// A reader of the global event log.
-pub struct GlobalReader {
+/// Where a reader's events come from.
+pub enum Source {
+    /// The global log (admins).
+    Global,
+    /// One stream's log, seen through a clearance.
+    Stream {
+        id: [u8; 16],
+        clearance: Clearance,
+        listen_delete: bool,
+    },
+}
+
+/// A reader of the global log or of one stream's log.
+pub struct Reader {
     store: Store,
+    source: Source,
     pos: EventId,
     head_rx: watch::Receiver<EventId>,
+    streams_rx: watch::Receiver<u64>,
     shutdown: CancellationToken,
     heartbeat: Interval,
     first: Option<Bytes>,
     heartbeat_due: Option<EventId>,
 }
 
-impl GlobalReader {
+impl Reader {
     /// `after`: deliver strictly after it; `None` = from the current head (live only).
     pub fn new(
         store: Store,
+        source: Source,
         after: Option<EventId>,
         connected: Bytes,
         heartbeat_every: Duration,
         shutdown: CancellationToken,
     ) -> Self {
         let head_rx = store.subscribe();
+        let mut streams_rx = store.subscribe_streams();
+        streams_rx.mark_unchanged();
         let pos = after.unwrap_or_else(|| store.durable_head());
         let mut heartbeat = interval_at(Instant::now() + heartbeat_every, heartbeat_every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Self {
             store,
+            source,
             pos,
             head_rx,
+            streams_rx,
             shutdown,
             heartbeat,
             first: Some(connected),
@@ -92,7 +114,7 @@ impl GlobalReader {
         }
     }
 
-    /// The next chunk of SSE bytes, or `None` when the connection must end (shutdown).
+    /// The next chunk of SSE bytes, or `None` when the connection must end (shutdown, stream stopped).
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
         if let Some(first) = self.first.take() {
             return Some(first);
@@ -124,6 +146,11 @@ impl GlobalReader {
                         return None;
                     }
                 }
+                changed = self.streams_rx.changed() => {
+                    if changed.is_err() || !self.still_open() {
+                        return None;
+                    }
+                }
                 _ = self.heartbeat.tick() => {
                     self.heartbeat_due = Some(self.store.advertise_now());
                 }
@@ -132,19 +159,62 @@ impl GlobalReader {
         }
     }
 
-    fn read_batch(&mut self, head: EventId) -> Result<Option<Bytes>, StoreError> {
-        let events = self.store.read_events(self.pos, head, BATCH)?;
-        let Some((last, _)) = events.last() else {
-            return Ok(None);
-        };
-        let last = *last;
-        let mut buf = BytesMut::new();
-        for (id, StoredEvent::V1(ev)) in &events {
-            let name = EventKind::from_code(ev.kind).map_or("update", EventKind::as_str);
-            put_event(&mut buf, *id, name, &ev.payload);
+    /// A stream reader ends as soon as its stream is stopped or deleted.
+    fn still_open(&self) -> bool {
+        match &self.source {
+            Source::Global => true,
+            Source::Stream { id, .. } => {
+                matches!(self.store.get_stream(*id), Ok(Some(s)) if s.started)
+            }
         }
-        self.pos = last;
-        Ok(Some(buf.freeze()))
+    }
+
+    fn read_batch(&mut self, head: EventId) -> Result<Option<Bytes>, StoreError> {
+        match &self.source {
+            Source::Global => {
+                let events = self.store.read_events(self.pos, head, BATCH)?;
+                let Some((last, _)) = events.last() else {
+                    return Ok(None);
+                };
+                let last = *last;
+                let mut buf = BytesMut::new();
+                for (id, StoredEvent::V1(ev)) in &events {
+                    let name = EventKind::from_code(ev.kind).map_or("update", EventKind::as_str);
+                    put_event(&mut buf, *id, name, &ev.payload);
+                }
+                self.pos = last;
+                Ok(Some(buf.freeze()))
+            }
+            Source::Stream {
+                id,
+                clearance,
+                listen_delete,
+            } => loop {
+                let entries = self.store.read_stream_entries(*id, self.pos, head, BATCH)?;
+                let Some((last, _)) = entries.last() else {
+                    return Ok(None);
+                };
+                let last = *last;
+                let mut buf = BytesMut::new();
+                for (eid, entry) in &entries {
+                    let kind = EventKind::from_code(entry.sse_event).unwrap_or(EventKind::Update);
+                    if kind == EventKind::Delete && !listen_delete {
+                        continue;
+                    }
+                    let Some(StoredEvent::V1(ev)) = self.store.get_event(*eid)? else {
+                        continue;
+                    };
+                    if visible(&self.store, clearance, &ev.payload) {
+                        put_event(&mut buf, *eid, kind.as_str(), &ev.payload);
+                    }
+                }
+                self.pos = last;
+                // A batch entirely hidden from this reader: keep reading.
+                if !buf.is_empty() {
+                    return Ok(Some(buf.freeze()));
+                }
+            },
+        }
     }
 
     /// The reader as a byte stream for an HTTP body.
@@ -153,4 +223,21 @@ impl GlobalReader {
             r.next_chunk().await.map(|c| (Ok(c), r))
         })
     }
+}
+
+/// The access decision on an event's object, for one reader.
+fn visible(store: &Store, clearance: &Clearance, payload: &[u8]) -> bool {
+    if clearance.bypass {
+        return true;
+    }
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        data: Map<String, Value>,
+    }
+    let Ok(env) = serde_json::from_slice::<Envelope>(payload) else {
+        return false;
+    };
+    may_see(clearance, &env.data, &|id| {
+        crate::knowledge::stored_object(store, id)
+    })
 }

@@ -37,6 +37,8 @@ pub fn render(page: &impl Template) -> Result<HttpResponse, AppError> {
 }
 
 const STYLE_CSS: &str = include_str!("../../static/style.css");
+const PUBLIC_JS: &str = include_str!("../../static/public.js");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 pub async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
     match name.as_str() {
@@ -44,6 +46,14 @@ pub async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppErr
             .content_type("text/css; charset=utf-8")
             .insert_header(("Cache-Control", "public, max-age=3600"))
             .body(STYLE_CSS)),
+        "public.js" => Ok(HttpResponse::Ok()
+            .content_type("text/javascript; charset=utf-8")
+            .insert_header(("Cache-Control", "public, max-age=3600"))
+            .body(PUBLIC_JS)),
+        "favicon.svg" => Ok(HttpResponse::Ok()
+            .content_type("image/svg+xml")
+            .insert_header(("Cache-Control", "public, max-age=86400"))
+            .body(FAVICON)),
         other => Err(AppError::NotFound(format!("no static file '{other}'"))),
     }
 }

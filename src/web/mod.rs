@@ -4,7 +4,9 @@ mod api;
 mod extract;
 mod index;
 mod middleware;
+mod public;
 mod stream;
+mod streams;
 
 use actix_web::web;
 
@@ -21,13 +23,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/objects", web::get().to(api::list_objects))
                 .route("/objects/{id}", web::get().to(api::get_object))
                 .route("/objects/{id}", web::delete().to(api::delete_object))
+                .route("/streams", web::get().to(streams::list))
+                .route("/streams", web::post().to(streams::create))
+                .route("/streams/{id}", web::get().to(streams::get))
+                .route("/streams/{id}", web::patch().to(streams::patch))
+                .route("/streams/{id}", web::delete().to(streams::delete))
+                .route("/streams/{id}/start", web::post().to(streams::start))
+                .route("/streams/{id}/stop", web::post().to(streams::stop))
+                .route("/public/streams", web::get().to(streams::public_list))
                 .default_service(web::to(api::not_found)),
         )
         .route("/stream", web::get().to(stream::global))
         .route(
             "/stream/connection/{id}",
             web::post().to(stream::connection),
-        );
+        )
+        .route("/stream/{id}", web::get().to(stream::by_id))
+        .route("/public", web::get().to(public::page));
 }
 
 async fn healthz() -> &'static str {

@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
 use super::extract::AdminUser;
+use crate::auth::markings::Clearance;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::stream::{self, sse};
@@ -27,30 +28,86 @@ fn query_params(req: &HttpRequest) -> Result<HashMap<String, String>, AppError> 
     Ok(out)
 }
 
+/// Position and flags of a stream request (spec §1.4): query parameters first, then headers.
+fn request_of(
+    req: &HttpRequest,
+) -> Result<(stream::StreamRequest, HashMap<String, String>), AppError> {
+    let q = query_params(req)?;
+    let recover = q
+        .get("recover")
+        .map(String::as_str)
+        .or_else(|| header(req, "recover"))
+        .or_else(|| header(req, "recover-date"));
+    let request = stream::resolve(
+        header(req, "last-event-id"),
+        q.get("from").map(String::as_str),
+        header(req, "from"),
+        recover,
+    )
+    .map_err(|e| AppError::BadRequest(e.0))?;
+    Ok((request, q))
+}
+
 /// `GET /stream`: the whole global log, admins only.
 pub async fn global(
     state: web::Data<AppState>,
     _admin: AdminUser,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let q = query_params(&req)?;
-    let recover = q
-        .get("recover")
-        .map(String::as_str)
-        .or_else(|| header(&req, "recover"))
-        .or_else(|| header(&req, "recover-date"));
-    let request = stream::resolve(
-        header(&req, "last-event-id"),
-        q.get("from").map(String::as_str),
-        header(&req, "from"),
-        recover,
-    )
-    .map_err(|e| AppError::BadRequest(e.0))?;
+    let (request, _) = request_of(&req)?;
     // The global log is kept whole, so `recover` is served by replaying it from the position.
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, &connection_id)?;
-    let reader = sse::GlobalReader::new(
+    let reader = sse::Reader::new(
         state.store.clone(),
+        sse::Source::Global,
+        request.after,
+        connected,
+        Duration::from_millis(state.config.heartbeat_ms),
+        state.shutdown.clone(),
+    );
+    Ok(sse_response().streaming(reader.into_stream()))
+}
+
+/// `GET /stream/{id}`: one live stream. Unknown → 404; stopped → 410 (before any credential check); public →
+/// anonymous, credentials ignored, capped by the stream's marking ceiling; private → an admin token (groups
+/// come with the users issue).
+pub async fn by_id(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let sid = super::streams::parse_id(&id)?;
+    let def = state
+        .store
+        .get_stream(sid)?
+        .ok_or_else(|| AppError::NotFound(format!("no stream with id '{id}'")))?;
+    if !def.started {
+        return Err(AppError::Gone("This live stream is stopped".into()));
+    }
+    let clearance = if def.public {
+        Clearance::ceiling(def.max_tlp.min(1))
+    } else {
+        AdminUser::from_request(&req, &mut actix_web::dev::Payload::None).await?;
+        Clearance::bypass()
+    };
+    let (request, q) = request_of(&req)?;
+    let flag = |name: &str| {
+        q.get(name)
+            .map(String::as_str)
+            .or_else(|| header(&req, name))
+            .map(str::trim)
+    };
+    let listen_delete = flag("listen-delete") != Some("false");
+    let connection_id = uuid::Uuid::new_v4().to_string();
+    let connected = sse::connected_frame(&state.store, &connection_id)?;
+    let reader = sse::Reader::new(
+        state.store.clone(),
+        sse::Source::Stream {
+            id: sid,
+            clearance,
+            listen_delete,
+        },
         request.after,
         connected,
         Duration::from_millis(state.config.heartbeat_ms),

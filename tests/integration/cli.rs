@@ -59,6 +59,14 @@ async fn spawn(dir: &Path) -> Proc {
     Proc { child, base }
 }
 
+impl Drop for Proc {
+    /// A failing test must not leave a hub running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn kill9(p: &mut Proc) {
     p.child.kill().unwrap(); // SIGKILL
     p.child.wait().unwrap();

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod bad_input;
+mod browser;
 mod cli;
 mod common;
 mod data_files;
@@ -9,3 +10,4 @@ mod field_cases;
 mod ingest;
 mod interop;
 mod stream;
+mod streams;

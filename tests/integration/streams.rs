@@ -1,0 +1,373 @@
+//! Live streams: definitions, filtered logs, public streams under their marking ceiling, start/stop, /public.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{bundle, counts, indicator, shared, Hub, Sse, TOKEN};
+
+const WAIT: Duration = Duration::from_secs(10);
+const GREEN: &str = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da";
+const AMBER: &str = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82";
+const RED: &str = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed";
+const CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+
+fn eq_filter(key: &str, values: &[&str]) -> Value {
+    json!({"mode": "and", "filters": [{"key": [key], "values": values, "operator": "eq", "mode": "or"}], "filterGroups": []})
+}
+
+async fn create_stream(hub: &Hub, body: Value) -> Value {
+    let res = hub
+        .client
+        .post(hub.url("/api/streams"))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201, "{body}");
+    res.json().await.unwrap()
+}
+
+async fn post(hub: &Hub, path: &str) -> u16 {
+    hub.client
+        .post(hub.url(path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Anonymous SSE reader (optionally with credentials that must be ignored).
+async fn anon(hub: &Hub, path: &str, auth: Option<&str>) -> reqwest::Response {
+    let mut req = hub.client.get(hub.url(path));
+    if let Some(t) = auth {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_definitions_are_validated() {
+    let hub = Hub::start().await;
+    let bad = [
+        (
+            json!({"name": "x"}),
+            "name must be a string of 2 to 200 characters",
+        ),
+        (
+            json!({"name": "ok name", "filters": eq_filter("x_made_up_key", &["1"])}),
+            "x_made_up_key",
+        ),
+        (
+            json!({"name": "ok name", "public": true, "max_marking": "TLP:AMBER"}),
+            "max_marking",
+        ),
+        (json!({"description": "no name"}), "name"),
+        (json!({"name": "ok name", "colour": "blue"}), "colour"),
+        (
+            json!({"name": "ok name", "authorized_groups": ["nope"]}),
+            "authorized_groups",
+        ),
+    ];
+    for (body, needle) in bad {
+        let res = hub
+            .client
+            .post(hub.url("/api/streams"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        assert!(
+            answer["error"].as_str().unwrap().contains(needle),
+            "{answer}"
+        );
+    }
+    let s = create_stream(
+        &hub,
+        json!({"name": "Malware", "filters": eq_filter("entity_type", &["Malware"]).to_string()}),
+    )
+    .await;
+    assert_eq!(s["public"], false);
+    assert_eq!(s["started"], false);
+    assert_eq!(s["max_marking"], "TLP:CLEAR");
+    assert_eq!(s["filters"]["filters"][0]["key"], json!(["entity_type"]));
+    let id = s["id"].as_str().unwrap();
+    let (status, list) = hub.get("/api/streams").await;
+    assert_eq!((status, list.as_array().unwrap().len()), (200, 1));
+    let res = hub
+        .client
+        .patch(hub.url(&format!("/api/streams/{id}")))
+        .bearer_auth(TOKEN)
+        .json(&json!({"description": "d"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["description"], "d");
+    assert_eq!(
+        hub.get("/api/streams/00000000-0000-4000-8000-000000000000")
+            .await
+            .0,
+        404
+    );
+    assert_eq!(hub.get("/api/streams/not-a-uuid").await.0, 404);
+    assert_eq!(
+        hub.client
+            .get(hub.url("/api/streams"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    let res = hub
+        .client
+        .delete(hub.url(&format!("/api/streams/{id}")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    assert_eq!(
+        anon(&hub, &format!("/stream/{id}"), None)
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    hub.stop().await;
+}
+
+/// A public stream is read anonymously, ignores credentials (B20), applies its filter to real data, and never
+/// carries more than its marking ceiling, whatever the filter says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_stream_applies_filter_and_marking_ceiling() {
+    let hub = Hub::start().await;
+    let malware = create_stream(
+        &hub,
+        json!({"name": "ICS malware", "public": true, "started": true,
+        "filters": eq_filter("entity_type", &["Malware"])}),
+    )
+    .await;
+    let indicators = create_stream(
+        &hub,
+        json!({"name": "Indicators", "public": true, "started": true,
+        "filters": eq_filter("entity_type", &["Indicator"])}),
+    )
+    .await;
+    let green = create_stream(
+        &hub,
+        json!({"name": "Indicators up to green", "public": true, "started": true,
+        "max_marking": "TLP:GREEN", "filters": eq_filter("entity_type", &["Indicator"])}),
+    )
+    .await;
+    let report = hub
+        .import_file(&shared("stix21/mitre-attack/ics-attack-18.1.json"))
+        .await;
+    assert_eq!(counts(&report)[0], 1826);
+    let marked = |n: u32, m: Option<&str>| {
+        let mut i = indicator(
+            n,
+            &format!("marked {}", m.unwrap_or("none")),
+            "2024-01-01T00:00:00.000Z",
+        );
+        if let Some(m) = m {
+            i["object_marking_refs"] = json!([m]);
+        }
+        i
+    };
+    hub.import(&bundle(vec![
+        marked(1, None),
+        marked(2, Some(CLEAR)),
+        marked(3, Some(GREEN)),
+        marked(4, Some(AMBER)),
+        marked(5, Some(RED)),
+    ]))
+    .await;
+
+    let path = |s: &Value| format!("/stream/{}?from=0", s["id"].as_str().unwrap());
+    let res = anon(&hub, &path(&malware), Some("wrong-token-is-ignored")).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let frames = Sse::new(res).data_frames(31, Duration::from_secs(3)).await;
+    assert_eq!(frames.len(), 30, "the 30 ICS malware, nothing else");
+    assert!(frames
+        .iter()
+        .all(|f| f.event == "create" && f.json()["data"]["type"] == "malware"));
+
+    let names = |frames: &[crate::common::Frame]| -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| f.json()["data"]["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let frames = Sse::new(anon(&hub, &path(&indicators), None).await)
+        .data_frames(5, Duration::from_secs(3))
+        .await;
+    assert_eq!(
+        names(&frames),
+        ["marked none", format!("marked {CLEAR}").as_str()]
+    );
+    let frames = Sse::new(anon(&hub, &path(&green), None).await)
+        .data_frames(5, Duration::from_secs(3))
+        .await;
+    assert_eq!(
+        names(&frames),
+        [
+            "marked none",
+            format!("marked {CLEAR}").as_str(),
+            format!("marked {GREEN}").as_str()
+        ]
+    );
+    hub.stop().await;
+}
+
+/// B06 + B13: start is effective at once, stop answers 410 and closes open readers; updates are updates,
+/// filter entries and exits are creates and deletes, deletes carry the object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_and_visibility_transitions() {
+    let hub = Hub::start().await;
+    let s = create_stream(&hub, json!({"name": "Named x", "public": true,
+        "filters": {"mode": "and", "filters": [{"key": ["entity_type"], "values": ["Indicator"]}, {"key": ["name"], "values": ["x"]}], "filterGroups": []}})).await;
+    let id = s["id"].as_str().unwrap().to_owned();
+    let stream = format!("/stream/{id}");
+    assert_eq!(
+        anon(&hub, &stream, None).await.status().as_u16(),
+        410,
+        "created stopped"
+    );
+    assert_eq!(post(&hub, &format!("/api/streams/{id}/start")).await, 200);
+    let res = anon(&hub, &format!("{stream}?from=0"), None).await;
+    assert_eq!(res.status().as_u16(), 200, "started at once");
+    let mut sse = Sse::new(res);
+
+    let v = |name: &str, modified: &str| indicator(1, name, modified);
+    hub.import(&bundle(vec![v("x", "2024-01-01T00:00:00.000Z")]))
+        .await; // create (in)
+    let mut changed = v("x", "2024-01-02T00:00:00.000Z");
+    changed["description"] = json!("changed");
+    hub.import(&bundle(vec![changed])).await; // update (in → in)
+    hub.import(&bundle(vec![v("y", "2024-01-03T00:00:00.000Z")]))
+        .await; // leaves → delete
+    hub.import(&bundle(vec![v("x", "2024-01-04T00:00:00.000Z")]))
+        .await; // enters → create
+    let del = hub
+        .client
+        .delete(hub.url("/api/objects/indicator--00000000-0000-4000-8000-000000000001"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status().as_u16(), 204);
+    hub.import(&bundle(vec![indicator(
+        2,
+        "not x",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await; // never in
+    let frames = sse.data_frames(6, Duration::from_secs(3)).await;
+    let shape: Vec<(String, String)> = frames
+        .iter()
+        .map(|f| {
+            (
+                f.event.clone(),
+                f.json()["type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("create", "create"),
+        ("update", "update"),
+        ("delete", "update"),
+        ("create", "update"),
+        ("delete", "delete"),
+    ];
+    assert_eq!(shape, expect.map(|(a, b)| (a.to_owned(), b.to_owned())));
+    assert_eq!(
+        frames[4].json()["data"]["pattern"],
+        "[ipv4-addr:value = '203.0.113.7']"
+    );
+
+    // listen-delete=false drops deletes (and filter exits).
+    let res = anon(&hub, &format!("{stream}?from=0&listen-delete=false"), None).await;
+    let events: Vec<String> = Sse::new(res)
+        .data_frames(6, Duration::from_secs(2))
+        .await
+        .into_iter()
+        .map(|f| f.event)
+        .collect();
+    assert_eq!(events, ["create", "update", "create"]);
+
+    // Stop: the open reader is closed within a second, new readers get 410.
+    assert_eq!(post(&hub, &format!("/api/streams/{id}/stop")).await, 200);
+    let closed = tokio::time::timeout(Duration::from_secs(1), async {
+        while sse.next(WAIT).await.is_some() {}
+    })
+    .await;
+    assert!(closed.is_ok(), "reader still open a second after stop");
+    assert_eq!(anon(&hub, &stream, None).await.status().as_u16(), 410);
+    assert_eq!(post(&hub, &format!("/api/streams/{id}/start")).await, 200);
+    assert_eq!(anon(&hub, &stream, None).await.status().as_u16(), 200);
+    hub.stop().await;
+}
+
+/// B21: only public streams appear on /public and /api/public/streams; private ones need a token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_listing_shows_only_public_streams() {
+    let hub = Hub::start().await;
+    let public = create_stream(&hub, json!({"name": "Open feed – ünïcode", "public": true, "started": true, "description": "for everyone",
+        "filters": eq_filter("entity_type", &["Malware", "Tool"])})).await;
+    let private = create_stream(
+        &hub,
+        json!({"name": "Secret partners feed", "started": true}),
+    )
+    .await;
+    let list: Value = hub
+        .client
+        .get(hub.url("/api/public/streams"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "Open feed – ünïcode");
+    assert_eq!(
+        list[0]["url"],
+        format!("{}/stream/{}", hub.base, public["id"].as_str().unwrap())
+    );
+    let res = hub.client.get(hub.url("/public")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Open feed – ünïcode")
+            && html.contains("for everyone")
+            && html.contains("started")
+    );
+    assert!(html.contains(&format!("/stream/{}", public["id"].as_str().unwrap())));
+    assert!(!html.contains("Secret partners feed"));
+    assert!(!html.contains("<script>"), "no inline script");
+    let private_path = format!("/stream/{}", private["id"].as_str().unwrap());
+    assert_eq!(anon(&hub, &private_path, None).await.status().as_u16(), 401);
+    assert_eq!(
+        anon(&hub, &private_path, Some("wrong"))
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(
+        anon(&hub, &private_path, Some(TOKEN))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    hub.stop().await;
+}
