@@ -60,9 +60,11 @@ pub async fn run(
     };
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());
+    let schema = web::Data::new(routes::graphql::schema());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(schema.clone())
             .wrap(routes::security_headers())
             .wrap(from_fn(routes::request_id))
             .configure(routes::configure)

@@ -2,6 +2,7 @@
 
 mod api;
 mod extract;
+pub mod graphql;
 mod index;
 mod middleware;
 mod public;
@@ -39,7 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(stream::connection),
         )
         .route("/stream/{id}", web::get().to(stream::by_id))
-        .route("/public", web::get().to(public::page));
+        .route("/public", web::get().to(public::page))
+        .route("/graphql", web::post().to(graphql::handle));
 }
 
 async fn healthz() -> &'static str {

@@ -88,3 +88,95 @@ async fn pycti_listen_stream_consumes_the_global_stream() {
     );
     hub.stop().await;
 }
+
+/// pycti consumes a public stream without a token and a private one with a token, non-ASCII names intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pycti_listen_stream_consumes_public_and_private_streams() {
+    let Some(py) = require() else { return };
+    let hub = Hub::start().await;
+    let filter = |name: &str| json!({"mode": "and", "filters": [{"key": ["name"], "values": [name], "operator": "starts_with"}], "filterGroups": []});
+    let mut ids = Vec::new();
+    for (name, public, prefix) in [("Öffentlich – 公開", true, "Pub"), ("Privé", false, "Priv")]
+    {
+        let body =
+            json!({"name": name, "public": public, "started": true, "filters": filter(prefix)});
+        let res = hub
+            .client
+            .post(hub.url("/api/streams"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let created: Value = res.json().await.unwrap();
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    let objects = vec![
+        indicator(1, "Pub – Ünïcödé 指標", "2024-01-01T00:00:00.000Z"),
+        indicator(2, "Priv – secret ✓", "2024-01-01T00:00:00.000Z"),
+        indicator(3, "Pub – zwei", "2024-01-01T00:00:00.000Z"),
+        indicator(4, "Neither", "2024-01-01T00:00:00.000Z"),
+    ];
+    hub.import(&bundle(objects)).await;
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pycti_consume.py");
+    for (id, token, expected) in [
+        (&ids[0], "", vec!["Pub – Ünïcödé 指標", "Pub – zwei"]),
+        (&ids[1], TOKEN, vec!["Priv – secret ✓"]),
+    ] {
+        let url = hub.url(&format!("/stream/{id}"));
+        let (py, script, token) = (py.clone(), script.clone(), token.to_owned());
+        let n = expected.len().to_string();
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new(py)
+                .arg(script)
+                .args([url.as_str(), &token, &n, "30"])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "pycti failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let result: Value = serde_json::from_slice(
+            out.stdout
+                .rsplit(|b| *b == b'\n')
+                .find(|l| !l.is_empty())
+                .unwrap(),
+        )
+        .unwrap();
+        let names: Vec<&str> = result["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e[4].as_str().unwrap())
+            .collect();
+        assert_eq!(names, expected);
+    }
+    // Without a token the private stream refuses pycti.
+    let url = hub.url(&format!("/stream/{}", ids[1]));
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(py)
+            .arg(script)
+            .args([url.as_str(), "", "1", "5"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let result: Value = serde_json::from_slice(
+        out.stdout
+            .rsplit(|b| *b == b'\n')
+            .find(|l| !l.is_empty())
+            .unwrap_or(b"{}"),
+    )
+    .unwrap_or_default();
+    assert_eq!(
+        result["events"].as_array().map_or(0, Vec::len),
+        0,
+        "{result}"
+    );
+    hub.stop().await;
+}

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod data_files;
 mod field_cases;
+mod graphql;
 mod ingest;
 mod interop;
 mod stream;
