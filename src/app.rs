@@ -69,6 +69,9 @@ pub async fn run(
             .wrap(from_fn(routes::request_id))
             .configure(routes::configure)
     })
+    // Idle keep-alive longer than common client pools keep connections, so a client never sends on a
+    // connection the server is closing at that moment (nginx uses 75 s too).
+    .keep_alive(Duration::from_secs(75))
     .listen(listener)?
     .disable_signals()
     .shutdown_timeout(5)
