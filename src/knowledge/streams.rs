@@ -2,14 +2,23 @@
 //! An update that makes an object enter a stream's filter is a `create` there, one that makes it leave is a
 //! `delete` (the payload keeps its inner `type: update`), as OpenCTI does (spec §2.5).
 
-use serde_json::{Map, Value};
+use std::collections::HashSet;
 
-use super::payload::EventKind;
+use serde_json::{json, Map, Value};
+
+use super::payload::{self, EventKind};
 use crate::filter::{self, FilterGroup};
-use crate::store::{EventId, Store, StoreError, StoredStreamEntry, StreamEntryV1, Writer};
+use crate::store::{
+    EventId, Store, StoreError, StoredObject, StoredStreamEntry, StreamEntryV1, StreamEntryV2,
+    Writer,
+};
 
 /// Flag bits of a stream log entry.
+pub const FLAG_DEPENDENCY: u8 = 0b01;
 pub const FLAG_TRANSITION: u8 = 0b10;
+
+/// How deep dependencies of dependencies are followed.
+const MAX_DEPTH: usize = 3;
 
 /// A stream's id and parsed filter, loaded once per batch.
 pub struct StreamFilter {
@@ -56,12 +65,96 @@ pub fn append(
             other if now => (other, 0),
             _ => continue,
         };
+        if sse != EventKind::Delete {
+            let mut seen = HashSet::new();
+            seen.insert(stix_id(new).to_owned());
+            dependencies(w, s, id, new, 0, &mut seen)?;
+            w.mark_sent(s.id, stix_id(new));
+        }
         let entry = StreamEntryV1 {
             sse_event: sse.code(),
             global_event: id.to_bytes(),
             flags,
         };
         w.append_stream_entry(s.id, id, &StoredStreamEntry::V1(entry))?;
+    }
+    Ok(())
+}
+
+fn stix_id(obj: &Map<String, Value>) -> &str {
+    obj.get("id").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The objects an object refers to: `(id, meta)`; meta = marking definitions and the author, which carry no
+/// intelligence of their own and are always sent; other references only when they pass the stream's filter.
+fn references(obj: &Map<String, Value>) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut one = |key: &str, meta: bool| {
+        if let Some(Value::String(r)) = obj.get(key) {
+            out.push((r.clone(), meta));
+        }
+    };
+    one("created_by_ref", true);
+    one("source_ref", false);
+    one("target_ref", false);
+    one("sighting_of_ref", false);
+    for (key, meta) in [
+        ("object_marking_refs", true),
+        ("where_sighted_refs", false),
+        ("object_refs", false),
+    ] {
+        if let Some(Value::Array(list)) = obj.get(key) {
+            out.extend(
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(|r| (r.to_owned(), meta)),
+            );
+        }
+    }
+    out
+}
+
+/// Emits, deepest first, every referenced object not yet sent to the stream, as `create` dependency entries
+/// carrying the triggering event's id (spec §2.6). Missing references are skipped.
+fn dependencies(
+    w: &mut Writer<'_>,
+    s: &StreamFilter,
+    id: EventId,
+    obj: &Map<String, Value>,
+    depth: usize,
+    seen: &mut HashSet<String>,
+) -> Result<(), StoreError> {
+    if depth >= MAX_DEPTH {
+        return Ok(());
+    }
+    for (ref_id, meta) in references(obj) {
+        if !seen.insert(ref_id.clone()) || w.was_sent(s.id, &ref_id)? {
+            continue;
+        }
+        let Some(StoredObject::V1(rec)) = w.get_object(&ref_id)? else {
+            continue;
+        };
+        let dep = super::parse_stored(&rec)?;
+        if !meta && !filter::matches(&s.filter, &dep) {
+            continue;
+        }
+        dependencies(w, s, id, &dep, depth + 1, seen)?;
+        let data = payload::emitted_object(&dep, &rec);
+        let body = json!({
+            "version": "4",
+            "message": crate::stix::opencti::message("create", &dep),
+            "origin": {"referer": "init-dependencies"},
+            "data": data,
+        });
+        let bytes = serde_json::to_vec(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let entry = StreamEntryV2 {
+            sse_event: EventKind::Create.code(),
+            global_event: id.to_bytes(),
+            flags: FLAG_DEPENDENCY,
+            payload: bytes,
+        };
+        w.append_stream_entry(s.id, id, &StoredStreamEntry::V2(entry))?;
+        w.mark_sent(s.id, &ref_id);
     }
     Ok(())
 }

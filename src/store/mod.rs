@@ -2,7 +2,8 @@
 //!
 //! Trees: `meta` (schema version, hub id, last event id, advertised id, event count), `objects` (STIX id →
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
-//! `users`, `tokens` (key = SHA-256 of the token).
+//! `users`, `tokens` (key = SHA-256 of the token), `streams` (definitions), `stream_sent` (stream id ‖ STIX id
+//! of every object already emitted to a stream, so dependencies go out once per stream).
 
 mod accounts;
 mod baseline;
@@ -22,8 +23,8 @@ pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry, StreamEntryV1, StreamV1,
-    TokenV1, UserV1,
+    EventV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry, StreamEntryV1, StreamEntryV2,
+    StreamV1, TokenV1, UserV1,
 };
 pub use writer::Writer;
 
@@ -72,6 +73,7 @@ pub(crate) struct Trees {
     pub users: sled::Tree,
     pub tokens: sled::Tree,
     pub streams: sled::Tree,
+    pub stream_sent: sled::Tree,
 }
 
 struct Inner {
@@ -123,6 +125,7 @@ impl Store {
             users: db.open_tree("users")?,
             tokens: db.open_tree("tokens")?,
             streams: db.open_tree("streams")?,
+            stream_sent: db.open_tree("stream_sent")?,
             db,
         };
         let hub_id = init_meta(&trees.meta)?;

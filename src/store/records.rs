@@ -42,6 +42,18 @@ pub struct EventV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StoredStreamEntry {
     V1(StreamEntryV1),
+    /// A dependency emitted before the object that needed it: carries its own payload.
+    V2(StreamEntryV2),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamEntryV2 {
+    pub sse_event: u8,
+    pub global_event: [u8; 16],
+    /// bit 0: dependency, bit 1: visibility transition.
+    pub flags: u8,
+    /// SSE `data:` JSON of a dependency (the referenced object as it is now).
+    pub payload: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,6 +201,23 @@ mod tests {
                 .replace(' ', "")
         );
         assert_eq!(decode::<StoredStream>(&bytes, "stream").unwrap(), rec);
+    }
+
+    #[test]
+    fn stream_entry_v2_golden() {
+        let rec = StoredStreamEntry::V2(StreamEntryV2 {
+            sse_event: 0,
+            global_event: [1; 16],
+            flags: 1,
+            payload: b"{}".to_vec(),
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "01000000 00 01010101010101010101010101010101 01 0200000000000000 7b7d"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredStreamEntry>(&bytes, "entry").unwrap(), rec);
     }
 
     #[test]

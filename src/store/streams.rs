@@ -1,6 +1,6 @@
 //! Live stream definitions (`streams` tree) and the per-stream logs (`stream_log`, key = stream id ‖ event id).
 
-use super::records::{self, StoredStream, StoredStreamEntry, StreamEntryV1, StreamV1};
+use super::records::{self, StoredStream, StoredStreamEntry, StreamEntryV2, StreamV1};
 use super::{EventId, Store, StoreError};
 
 impl Store {
@@ -46,6 +46,11 @@ impl Store {
             batch.remove(key?);
         }
         t.stream_log.apply_batch(batch)?;
+        let mut sent = sled::Batch::default();
+        for key in t.stream_sent.scan_prefix(id).keys() {
+            sent.remove(key?);
+        }
+        t.stream_sent.apply_batch(sent)?;
         t.db.flush()?;
         self.inner.streams_tx.send_modify(|v| *v += 1);
         Ok(existed)
@@ -57,37 +62,50 @@ impl Store {
         self.inner.streams_tx.subscribe()
     }
 
-    /// Up to `max` entries of one stream's log with `after < id <= upto`.
+    /// Up to `max` entries of one stream's log with `after < id <= upto` (several entries may share an id:
+    /// dependencies carry the id of the event that needed them).
     pub fn read_stream_entries(
         &self,
         stream: [u8; 16],
         after: EventId,
         upto: EventId,
         max: usize,
-    ) -> Result<Vec<(EventId, StreamEntryV1)>, StoreError> {
+    ) -> Result<Vec<(EventId, StreamEntryV2)>, StoreError> {
         if after >= upto {
             return Ok(Vec::new());
         }
-        let key = |id: EventId| {
+        let key = |id: EventId, sub: u16| {
             let mut k = stream.to_vec();
             k.extend_from_slice(&id.to_bytes());
+            k.extend_from_slice(&sub.to_be_bytes());
             k
         };
-        let mut out = Vec::new();
+        let mut out: Vec<(EventId, StreamEntryV2)> = Vec::new();
         for item in self
             .inner
             .trees
             .stream_log
-            .range(key(after.successor())..=key(upto))
+            .range(key(after.successor(), 0)..=key(upto, u16::MAX))
         {
             let (k, v) = item?;
-            let id = EventId::from_bytes(&k[16..])
+            let id = k
+                .get(16..32)
+                .and_then(EventId::from_bytes)
                 .ok_or_else(|| StoreError::Corrupt("stream log key".into()))?;
-            let StoredStreamEntry::V1(e) = records::decode(&v, "stream entry")?;
-            out.push((id, e));
-            if out.len() >= max {
+            // Never cut the entries of one event in two: a resume point is a whole event.
+            if out.len() >= max && out.last().is_some_and(|(last, _)| *last != id) {
                 break;
             }
+            let entry = match records::decode(&v, "stream entry")? {
+                StoredStreamEntry::V1(e) => StreamEntryV2 {
+                    sse_event: e.sse_event,
+                    global_event: e.global_event,
+                    flags: e.flags,
+                    payload: Vec::new(),
+                },
+                StoredStreamEntry::V2(e) => e,
+            };
+            out.push((id, entry));
         }
         Ok(out)
     }

@@ -127,7 +127,8 @@ fn stream_log_keys_are_prefixed_by_stream() {
         .collect();
     assert_eq!(keys.len(), 1);
     let key = keys[0].as_ref().unwrap();
-    assert_eq!(&key[16..], &id.to_bytes());
+    assert_eq!(&key[16..32], &id.to_bytes());
+    assert_eq!(&key[32..], &[0, 0], "first entry of the event");
 }
 
 #[test]

@@ -26,6 +26,10 @@ pub struct Writer<'a> {
     staged_values: HashMap<String, Option<StoredObject>>,
     events: Vec<(EventId, Vec<u8>)>,
     stream_entries: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Sub-sequence of the next entry per (stream, event): dependencies share their trigger's event id.
+    entry_seq: HashMap<([u8; 16], EventId), u16>,
+    /// (stream ‖ STIX id) already emitted to a stream, staged in this batch.
+    sent: std::collections::HashSet<Vec<u8>>,
     allocated: bool,
 }
 
@@ -46,6 +50,8 @@ impl<'a> Writer<'a> {
             staged_values: HashMap::new(),
             events: Vec::new(),
             stream_entries: Vec::new(),
+            entry_seq: HashMap::new(),
+            sent: std::collections::HashSet::new(),
             allocated: false,
         }
     }
@@ -97,17 +103,31 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Appends an entry to one stream's log: key = stream id ‖ event id.
+    /// Appends an entry to one stream's log: key = stream id ‖ event id ‖ sub-sequence (u16, in append order).
     pub fn append_stream_entry(
         &mut self,
         stream_id: [u8; 16],
         id: EventId,
         entry: &StoredStreamEntry,
     ) -> Result<(), StoreError> {
+        let seq = self.entry_seq.entry((stream_id, id)).or_insert(0);
         let mut key = stream_id.to_vec();
         key.extend_from_slice(&id.to_bytes());
+        key.extend_from_slice(&seq.to_be_bytes());
+        *seq = seq.saturating_add(1);
         self.stream_entries.push((key, records::encode(entry)?));
         Ok(())
+    }
+
+    /// Whether an object was already emitted to a stream (as itself or as a dependency).
+    pub fn was_sent(&self, stream_id: [u8; 16], stix_id: &str) -> Result<bool, StoreError> {
+        let key = sent_key(stream_id, stix_id);
+        Ok(self.sent.contains(&key) || self.trees.stream_sent.contains_key(&key)?)
+    }
+
+    /// Records that an object was emitted to a stream.
+    pub fn mark_sent(&mut self, stream_id: [u8; 16], stix_id: &str) {
+        self.sent.insert(sent_key(stream_id, stix_id));
     }
 
     /// Number of staged object writes.
@@ -138,7 +158,11 @@ impl<'a> Writer<'a> {
     }
 
     fn commit_inner(&mut self) -> Result<(), StoreError> {
-        if self.objects.is_empty() && self.events.is_empty() && self.stream_entries.is_empty() {
+        if self.objects.is_empty()
+            && self.events.is_empty()
+            && self.stream_entries.is_empty()
+            && self.sent.is_empty()
+        {
             return Ok(());
         }
         let t = self.trees;
@@ -146,26 +170,37 @@ impl<'a> Writer<'a> {
         let objects = &self.objects;
         let events = &self.events;
         let entries = &self.stream_entries;
-        (&t.objects, &t.events, &t.stream_log, &t.meta).transaction(|(o, e, s, m)| {
-            for (id, op) in objects {
-                match op {
-                    ObjectOp::Put(bytes) => o.insert(id.as_bytes(), bytes.as_slice())?,
-                    ObjectOp::Delete => o.remove(id.as_bytes())?,
-                };
-            }
-            for (id, bytes) in events {
-                e.insert(&id.to_bytes(), bytes.as_slice())?;
-            }
-            for (key, bytes) in entries {
-                s.insert(key.as_slice(), bytes.as_slice())?;
-            }
-            if let Some((last, _)) = events.last() {
-                m.insert(last_key, &last.to_bytes())?;
-                let count = m.get(count_key)?.map_or(0, |v| u64_from(&v)) + events.len() as u64;
-                m.insert(count_key, &count.to_be_bytes())?;
-            }
-            Ok::<(), ConflictableTransactionError<StoreError>>(())
-        })?;
+        let sent = &self.sent;
+        (
+            &t.objects,
+            &t.events,
+            &t.stream_log,
+            &t.meta,
+            &t.stream_sent,
+        )
+            .transaction(|(o, e, s, m, d)| {
+                for (id, op) in objects {
+                    match op {
+                        ObjectOp::Put(bytes) => o.insert(id.as_bytes(), bytes.as_slice())?,
+                        ObjectOp::Delete => o.remove(id.as_bytes())?,
+                    };
+                }
+                for (id, bytes) in events {
+                    e.insert(&id.to_bytes(), bytes.as_slice())?;
+                }
+                for (key, bytes) in entries {
+                    s.insert(key.as_slice(), bytes.as_slice())?;
+                }
+                for key in sent {
+                    d.insert(key.as_slice(), &[])?;
+                }
+                if let Some((last, _)) = events.last() {
+                    m.insert(last_key, &last.to_bytes())?;
+                    let count = m.get(count_key)?.map_or(0, |v| u64_from(&v)) + events.len() as u64;
+                    m.insert(count_key, &count.to_be_bytes())?;
+                }
+                Ok::<(), ConflictableTransactionError<StoreError>>(())
+            })?;
         t.db.flush()?;
         Ok(())
     }
@@ -174,9 +209,17 @@ impl<'a> Writer<'a> {
         self.objects.clear();
         self.events.clear();
         self.stream_entries.clear();
+        self.entry_seq.clear();
+        self.sent.clear();
         self.staged.clear();
         self.staged_values.clear();
     }
+}
+
+fn sent_key(stream_id: [u8; 16], stix_id: &str) -> Vec<u8> {
+    let mut key = stream_id.to_vec();
+    key.extend_from_slice(stix_id.as_bytes());
+    key
 }
 
 impl Drop for Writer<'_> {

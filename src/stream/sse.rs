@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use serde_json::{Map, Value};
 
 use crate::auth::markings::{may_see, Clearance};
+use crate::knowledge::streams::FLAG_DEPENDENCY;
 use crate::knowledge::EventKind;
 use crate::stix::format_ms;
 use crate::store::{EventId, Store, StoreError, StoredEvent};
@@ -69,6 +70,7 @@ pub enum Source {
         id: [u8; 16],
         clearance: Clearance,
         listen_delete: bool,
+        no_dependencies: bool,
     },
 }
 
@@ -189,6 +191,7 @@ impl Reader {
                 id,
                 clearance,
                 listen_delete,
+                no_dependencies,
             } => loop {
                 let entries = self.store.read_stream_entries(*id, self.pos, head, BATCH)?;
                 let Some((last, _)) = entries.last() else {
@@ -198,14 +201,22 @@ impl Reader {
                 let mut buf = BytesMut::new();
                 for (eid, entry) in &entries {
                     let kind = EventKind::from_code(entry.sse_event).unwrap_or(EventKind::Update);
-                    if kind == EventKind::Delete && !listen_delete {
+                    let dependency = entry.flags & FLAG_DEPENDENCY != 0;
+                    if (kind == EventKind::Delete && !listen_delete)
+                        || (dependency && *no_dependencies)
+                    {
                         continue;
                     }
-                    let Some(StoredEvent::V1(ev)) = self.store.get_event(*eid)? else {
-                        continue;
+                    let payload = if entry.payload.is_empty() {
+                        match self.store.get_event(*eid)? {
+                            Some(StoredEvent::V1(ev)) => ev.payload,
+                            None => continue,
+                        }
+                    } else {
+                        entry.payload.clone()
                     };
-                    if visible(&self.store, clearance, &ev.payload) {
-                        put_event(&mut buf, *eid, kind.as_str(), &ev.payload);
+                    if visible(&self.store, clearance, &payload) {
+                        put_event(&mut buf, *eid, kind.as_str(), &payload);
                     }
                 }
                 self.pos = last;

@@ -99,6 +99,8 @@ pub async fn by_id(
             .map(str::trim)
     };
     let listen_delete = flag("listen-delete") != Some("false");
+    let no_dependencies =
+        flag("no-dependencies").or_else(|| flag("no-relationships")) == Some("true");
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, &connection_id)?;
     let reader = sse::Reader::new(
@@ -107,6 +109,7 @@ pub async fn by_id(
             id: sid,
             clearance,
             listen_delete,
+            no_dependencies,
         },
         request.after,
         connected,

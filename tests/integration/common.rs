@@ -57,7 +57,10 @@ impl Hub {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
         let task = tokio::spawn(stixhub::app::run(config, listener, shutdown.clone()));
-        let client = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(30)).build().unwrap();
+        let client = reqwest::Client::builder()
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
         wait_ready(&client, &base).await;
         Hub {
             base,

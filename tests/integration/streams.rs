@@ -371,3 +371,74 @@ async fn public_listing_shows_only_public_streams() {
     );
     hub.stop().await;
 }
+
+/// B16 + spec §2.6: dependencies go out before the object that needs them, once per stream, with the
+/// triggering event's id; the author and markings always, other references only when they pass the filter,
+/// so an object excluded by the filter never leaks as a dependency. `no-dependencies=true` drops them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dependencies_first_once_and_never_past_the_filter() {
+    let hub = Hub::start().await;
+    let ind = create_stream(&hub, json!({"name": "Indicators", "started": true, "filters": eq_filter("entity_type", &["Indicator"])})).await;
+    let noip = create_stream(&hub, json!({"name": "No IPv4", "started": true,
+        "filters": {"mode": "and", "filters": [{"key": ["entity_type"], "values": ["IPv4-Addr"], "operator": "not_eq"}], "filterGroups": []}})).await;
+    let ip = create_stream(&hub, json!({"name": "IPv4", "started": true, "filters": eq_filter("entity_type", &["IPv4-Addr"])})).await;
+    let author = json!({"type": "identity", "spec_version": "2.1", "id": "identity--00000000-0000-4000-8000-000000000004",
+        "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "ACME CERT", "identity_class": "organization"});
+    let ipv4 = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--00000000-0000-4000-8000-000000000001", "value": "198.51.100.5"});
+    let mut indicator2 = indicator(2, "based on an address", "2024-01-01T00:00:00.000Z");
+    indicator2["created_by_ref"] = json!("identity--00000000-0000-4000-8000-000000000004");
+    let rel = json!({"type": "relationship", "spec_version": "2.1", "id": "relationship--00000000-0000-4000-8000-000000000003",
+        "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "relationship_type": "based-on",
+        "source_ref": "indicator--00000000-0000-4000-8000-000000000002", "target_ref": "ipv4-addr--00000000-0000-4000-8000-000000000001"});
+    hub.import(&bundle(vec![author, ipv4, indicator2, rel]))
+        .await;
+    let mut indicator5 = indicator(5, "same author", "2024-01-01T00:00:00.000Z");
+    indicator5["created_by_ref"] = json!("identity--00000000-0000-4000-8000-000000000004");
+    hub.import(&bundle(vec![indicator5])).await;
+
+    let read = |s: &Value, extra: &str| {
+        let path = format!("/stream/{}?from=0{extra}", s["id"].as_str().unwrap());
+        let hub = &hub;
+        async move {
+            let mut sse = hub.sse(&path, &[]).await;
+            sse.data_frames(10, Duration::from_secs(2)).await
+        }
+    };
+    let ids = |frames: &[crate::common::Frame]| -> Vec<String> {
+        frames
+            .iter()
+            .map(|f| {
+                f.json()["data"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('-')
+                    .next()
+                    .unwrap()
+                    .trim_start_matches('0')
+                    .to_owned()
+            })
+            .collect()
+    };
+    let frames = read(&ind, "").await;
+    assert_eq!(
+        ids(&frames),
+        ["4", "2", "5"],
+        "the author before the first indicator, once"
+    );
+    let dep = frames[0].json();
+    assert_eq!(dep["origin"]["referer"], "init-dependencies");
+    assert!(dep.get("type").is_none() && dep.get("event_id").is_none());
+    assert_eq!(frames[0].event, "create");
+    assert_eq!(
+        frames[0].id, frames[1].id,
+        "a dependency carries its trigger's id"
+    );
+    assert_eq!(ids(&read(&ind, "&no-dependencies=true").await), ["2", "5"]);
+    assert_eq!(
+        ids(&read(&noip, "").await),
+        ["4", "2", "3", "5"],
+        "the address is never sent, not even as a dependency"
+    );
+    assert_eq!(ids(&read(&ip, "").await), ["1"]);
+    hub.stop().await;
+}
