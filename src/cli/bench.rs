@@ -29,6 +29,15 @@ pub struct BenchArgs {
         default_value = "../shared/data/stix21/mitre-attack/ics-attack-18.1.json"
     )]
     ics: PathBuf,
+    /// SSE readers of one stream in the fan-out run (0 skips it)
+    #[arg(long, default_value_t = 1000)]
+    readers: usize,
+    /// Events per second ingested during the fan-out run
+    #[arg(long, default_value_t = 100)]
+    rate: usize,
+    /// Length of the fan-out run in seconds
+    #[arg(long, default_value_t = 10)]
+    seconds: usize,
     /// Also write the figures as JSON to this file
     #[arg(long)]
     json: Option<PathBuf>,
@@ -191,6 +200,15 @@ async fn run_inner(args: BenchArgs) -> Result<(), String> {
     let (took, got, bytes) = replay(config, &token, events).await?;
     let mut out = Vec::new();
     println_table(&rows, events, got, took, bytes, disk, &mut out);
+    let corpus = args.corpus.clone();
+    let with_streams = tokio::task::spawn_blocking(move || ingest_with_streams(&corpus))
+        .await
+        .map_err(|e| e.to_string())??;
+    report_streams(&rows[0], &with_streams, &mut out);
+    if args.readers > 0 {
+        let f = super::fanout::run(args.readers, args.rate, args.seconds).await?;
+        report_fanout(&f, &mut out);
+    }
     if let Some(path) = args.json {
         std::fs::write(
             &path,
@@ -199,6 +217,80 @@ async fn run_inner(args: BenchArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The same corpus ingested into a hub that has 10 filtered streams (their logs are written in the same
+/// transaction).
+fn ingest_with_streams(corpus: &Path) -> Result<Ingest, String> {
+    let dir = TempDir::new("streams").map_err(|e| e.to_string())?;
+    let config = Config {
+        data_dir: dir.0.clone(),
+        ..Config::default()
+    };
+    let store = crate::app::open_store(&config).map_err(|e| e.to_string())?;
+    let filters = [
+        json!({"mode": "and", "filters": [{"key": ["entity_type"], "values": ["Malware"]}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["entity_type"], "values": ["Attack-Pattern"]}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["relationship_type"], "values": ["uses"]}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["name"], "values": ["a"], "operator": "starts_with"}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["entity_type"], "values": ["Tool", "Intrusion-Set"]}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["revoked"], "values": ["true"]}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["created"], "values": ["2020-01-01T00:00:00Z"], "operator": "gte"}], "filterGroups": []}),
+        json!({"mode": "or", "filters": [{"key": ["entity_type"], "values": ["Campaign"]}, {"key": ["name"], "values": ["apt"], "operator": "contains"}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [{"key": ["entity_type"], "values": ["Course-Of-Action"]}], "filterGroups": []}),
+        json!({"mode": "and", "filters": [], "filterGroups": []}),
+    ];
+    for (i, f) in filters.iter().enumerate() {
+        let group = crate::filter::FilterGroup::parse(f).map_err(|e| e.to_string())?;
+        store
+            .put_stream(&crate::store::StreamV1 {
+                id: *uuid::Uuid::new_v4().as_bytes(),
+                name: format!("bench {i}"),
+                description: String::new(),
+                filters_json: group.to_json().to_string(),
+                public: false,
+                max_tlp: 0,
+                authorized_groups: Vec::new(),
+                started: true,
+                created_at_ms: i64::try_from(i).unwrap_or(0),
+            })
+            .map_err(|e| e.to_string())?;
+    }
+    let row = ingest_one(&store, corpus)?;
+    Ok(row)
+}
+
+fn report_streams(none: &Ingest, ten: &Ingest, out: &mut Vec<serde_json::Value>) {
+    use std::io::Write;
+    let a = rate(none.objects as f64, none.hub);
+    let b = rate(ten.objects as f64, ten.hub);
+    let _ = writeln!(
+        std::io::stdout(),
+        "ingest with 10 filtered streams: {b:.0} objects/s vs {a:.0} with none = {:.0}%",
+        100.0 * b / a
+    );
+    out.push(json!({"figure": "ingest_10_streams", "objects_per_s": b, "baseline_objects_per_s": a, "ratio": b / a}));
+}
+
+fn report_fanout(f: &super::fanout::FanoutResult, out: &mut Vec<serde_json::Value>) {
+    use std::io::Write;
+    let expected = (f.readers * f.events) as u64;
+    let _ = writeln!(
+        std::io::stdout(),
+        "fan-out: {} readers x {} events ({:.0} events/s ingested): delivered {}/{} ({:.0} events/s), latency p50 {:.1} ms p99 {:.1} ms max {:.1} ms, hub peak RSS {:.0} MB",
+        f.readers,
+        f.events,
+        f.events as f64 / f.seconds,
+        f.delivered,
+        expected,
+        f.delivered as f64 / f.seconds,
+        f.p50_ms,
+        f.p99_ms,
+        f.max_ms,
+        f.peak_rss_mb
+    );
+    out.push(json!({"figure": "fanout", "readers": f.readers, "events": f.events, "delivered": f.delivered, "expected": expected,
+        "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "max_ms": f.max_ms, "peak_rss_mb": f.peak_rss_mb}));
 }
 
 fn rate(n: f64, d: Duration) -> f64 {

@@ -1,6 +1,7 @@
 //! Command line: `serve`, `import`, `healthcheck`, `bench` (API.md "Process").
 
 mod bench;
+mod fanout;
 mod import;
 
 use std::path::PathBuf;
