@@ -122,9 +122,22 @@ pub fn import_bundle(
         }
         let mut w = store.writer();
         let stream_filters = streams::load(store)?;
+        let mut pending = Vec::new();
         for p in prepared {
-            let d = apply(&mut w, p, origin, &stream_filters)?;
+            let d = apply(&mut w, p, origin, &mut pending)?;
             report.count(d);
+        }
+        // Stream logs after the whole chunk is staged, so a reference that comes later in the bundle (MITRE
+        // puts its identity and marking last) is found and sent as a dependency.
+        for e in &pending {
+            streams::append(
+                &mut w,
+                &stream_filters,
+                e.id,
+                e.kind,
+                e.previous.as_ref(),
+                &e.object,
+            )?;
         }
         w.commit()?;
         progress((base + chunk.len()).min(total), total);
@@ -145,7 +158,7 @@ pub fn apply(
     w: &mut Writer<'_>,
     p: Prepared,
     origin: &Origin,
-    stream_filters: &[streams::StreamFilter],
+    pending: &mut Vec<PendingEvent>,
 ) -> Result<Decision, StoreError> {
     let existing = match w.get_object(&p.id)? {
         Some(StoredObject::V1(rec)) => {
@@ -204,9 +217,22 @@ pub fn apply(
             payload: bytes,
         }),
     )?;
-    streams::append(w, stream_filters, id, kind, previous.as_ref(), &p.object)?;
     w.put_object(&p.id, StoredObject::V1(rec))?;
+    pending.push(PendingEvent {
+        id,
+        kind,
+        previous,
+        object: p.object,
+    });
     Ok(decision)
+}
+
+/// An event whose stream log entries are written once its whole batch is staged.
+pub struct PendingEvent {
+    pub id: crate::store::EventId,
+    pub kind: EventKind,
+    pub previous: Option<Map<String, Value>>,
+    pub object: Map<String, Value>,
 }
 
 /// Deletes an object; the delete event carries the object as it was. `Ok(false)` when it does not exist.

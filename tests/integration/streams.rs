@@ -194,11 +194,19 @@ async fn public_stream_applies_filter_and_marking_ceiling() {
     let path = |s: &Value| format!("/stream/{}?from=0", s["id"].as_str().unwrap());
     let res = anon(&hub, &path(&malware), Some("wrong-token-is-ignored")).await;
     assert_eq!(res.status().as_u16(), 200);
-    let frames = Sse::new(res).data_frames(31, Duration::from_secs(3)).await;
-    assert_eq!(frames.len(), 30, "the 30 ICS malware, nothing else");
-    assert!(frames
+    let frames = Sse::new(res).data_frames(33, Duration::from_secs(3)).await;
+    // MITRE's marking (a statement) and identity come last in the bundle, yet go out first, as dependencies of
+    // the first malware; then the 30 malware and nothing else.
+    assert_eq!(frames.len(), 32);
+    let types: Vec<String> = frames
         .iter()
-        .all(|f| f.event == "create" && f.json()["data"]["type"] == "malware"));
+        .map(|f| f.json()["data"]["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(&types[..3], ["marking-definition", "identity", "malware"]);
+    assert!(types[2..].iter().all(|t| t == "malware"));
+    assert_eq!(frames[0].json()["origin"]["referer"], "init-dependencies");
+    assert_eq!(frames[0].id, frames[2].id);
+    assert!(frames.iter().all(|f| f.event == "create"));
 
     let names = |frames: &[crate::common::Frame]| -> Vec<String> {
         frames
