@@ -161,10 +161,23 @@ pub fn may_see(
     if clearance.bypass {
         return true;
     }
-    let Some(Value::Array(refs)) = object.get("object_marking_refs") else {
-        return true;
+    let empty = Vec::new();
+    let refs = match object.get("object_marking_refs") {
+        None | Some(Value::Null) => &empty,
+        Some(Value::Array(refs)) => refs,
+        // Not a list: we cannot tell what it marks, so it never passes (fail closed).
+        Some(_) => return false,
     };
-    refs.iter().all(|r| {
+    // Granular markings restrict parts of the object; the object is only shared whole, so they count as well.
+    let granular = match object.get("granular_markings") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|g| g.get("marking_ref").cloned().unwrap_or(Value::Null))
+            .collect(),
+        Some(_) => return false,
+    };
+    refs.iter().chain(granular.iter()).all(|r| {
         r.as_str().is_some_and(|id| {
             let def = if KNOWN_TLP.iter().any(|(k, _)| *k == id) {
                 None
@@ -276,5 +289,24 @@ mod tests {
         ));
         assert_eq!(parse_level("tlp:amber+strict"), Some((Ladder::Tlp, 3)));
         assert_eq!(parse_level("PAP:AMBER+STRICT"), None);
+        let odd = json!({"object_marking_refs": AMBER})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert!(
+            !may_see(&Clearance::ceiling(4), &odd, &lookup),
+            "a marking field that is not a list never passes"
+        );
+        let granular = json!({"object_marking_refs": [CLEAR], "granular_markings": [{"marking_ref": AMBER, "selectors": ["description"]}]});
+        assert!(!may_see(
+            &Clearance::ceiling(1),
+            granular.as_object().unwrap(),
+            &lookup
+        ));
+        assert!(may_see(
+            &Clearance::ceiling(2),
+            granular.as_object().unwrap(),
+            &lookup
+        ));
     }
 }

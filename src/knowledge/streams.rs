@@ -41,6 +41,65 @@ pub fn load(store: &Store) -> Result<Vec<StreamFilter>, StoreError> {
     Ok(out)
 }
 
+/// Writes one stream's log from the global log: called when a stream is created or its filter changes, so
+/// `from=0` on a new stream gives the history that matches it, by the same rules as at ingest. Holds the
+/// single writer throughout, so no batch slips between the history and the live entries.
+pub fn backfill(store: &Store, stream_id: [u8; 16]) -> Result<usize, StoreError> {
+    let Some(def) = store.get_stream(stream_id)? else {
+        return Ok(0);
+    };
+    let value: Value = serde_json::from_str(&def.filters_json).unwrap_or(Value::Null);
+    let Ok(filter) = FilterGroup::parse(&value) else {
+        return Ok(0);
+    };
+    let streams = [StreamFilter {
+        id: stream_id,
+        filter,
+    }];
+    let mut w = store.writer();
+    w.reset_stream(stream_id)?;
+    let head = store.durable_head();
+    let mut pos = EventId::ZERO;
+    let mut count = 0;
+    loop {
+        let events = store.read_events(pos, head, 2000)?;
+        let Some((last, _)) = events.last() else {
+            break;
+        };
+        pos = *last;
+        for (id, crate::store::StoredEvent::V1(ev)) in events {
+            let Ok(Value::Object(envelope)) = serde_json::from_slice::<Value>(&ev.payload) else {
+                continue;
+            };
+            let Some(Value::Object(data)) = envelope.get("data") else {
+                continue;
+            };
+            let kind = EventKind::from_code(ev.kind).unwrap_or(EventKind::Update);
+            let previous = (kind == EventKind::Update)
+                .then(|| previous_version(&envelope, data))
+                .flatten();
+            append(&mut w, &streams, id, kind, previous.as_ref(), data)?;
+            count += 1;
+        }
+        w.commit_staged()?;
+    }
+    Ok(count)
+}
+
+pub fn previous_version(
+    envelope: &Map<String, Value>,
+    data: &Map<String, Value>,
+) -> Option<Map<String, Value>> {
+    let reverse = envelope.get("context")?.get("reverse_patch")?;
+    let patch: json_patch::Patch = serde_json::from_value(reverse.clone()).ok()?;
+    let mut doc = Value::Object(data.clone());
+    json_patch::patch(&mut doc, &patch).ok()?;
+    match doc {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
 /// Appends the entries one event produces in each stream's log.
 pub fn append(
     w: &mut Writer<'_>,

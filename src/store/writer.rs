@@ -138,6 +138,12 @@ impl<'a> Writer<'a> {
 
     /// Commits everything staged in one transaction, flushes, then publishes the new durable head.
     pub fn commit(mut self) -> Result<EventId, StoreError> {
+        self.commit_staged()
+    }
+
+    /// Commits what is staged so far and keeps the writer (long jobs commit in steps without letting another
+    /// writer in between).
+    pub fn commit_staged(&mut self) -> Result<EventId, StoreError> {
         let result = self.commit_inner();
         self.finish();
         result?;
@@ -155,6 +161,19 @@ impl<'a> Writer<'a> {
             changed
         });
         Ok(head)
+    }
+
+    /// Empties one stream's log and its "already sent" set (before it is written again from the global log).
+    pub fn reset_stream(&mut self, stream_id: [u8; 16]) -> Result<(), StoreError> {
+        let t = self.trees;
+        for tree in [&t.stream_log, &t.stream_sent] {
+            let mut batch = sled::Batch::default();
+            for key in tree.scan_prefix(stream_id).keys() {
+                batch.remove(key?);
+            }
+            tree.apply_batch(batch)?;
+        }
+        Ok(())
     }
 
     fn commit_inner(&mut self) -> Result<(), StoreError> {

@@ -2,5 +2,6 @@
 
 pub mod position;
 pub mod sse;
+pub mod view;
 
 pub use position::{resolve, PositionError, StreamRequest};

@@ -11,9 +11,7 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use serde_json::{Map, Value};
-
-use crate::auth::markings::{may_see, Clearance};
+use crate::auth::markings::Clearance;
 use crate::knowledge::streams::FLAG_DEPENDENCY;
 use crate::knowledge::EventKind;
 use crate::stix::format_ms;
@@ -215,8 +213,10 @@ impl Reader {
                     } else {
                         entry.payload.clone()
                     };
-                    if visible(&self.store, clearance, &payload) {
-                        put_event(&mut buf, *eid, kind.as_str(), &payload);
+                    if let Some((name, body)) =
+                        super::view::adapt(&self.store, clearance, kind, &payload)
+                    {
+                        put_event(&mut buf, *eid, name.as_str(), &body);
                     }
                 }
                 self.pos = last;
@@ -234,21 +234,4 @@ impl Reader {
             r.next_chunk().await.map(|c| (Ok(c), r))
         })
     }
-}
-
-/// The access decision on an event's object, for one reader.
-fn visible(store: &Store, clearance: &Clearance, payload: &[u8]) -> bool {
-    if clearance.bypass {
-        return true;
-    }
-    #[derive(serde::Deserialize)]
-    struct Envelope {
-        data: Map<String, Value>,
-    }
-    let Ok(env) = serde_json::from_slice::<Envelope>(payload) else {
-        return false;
-    };
-    may_see(clearance, &env.data, &|id| {
-        crate::knowledge::stored_object(store, id)
-    })
 }

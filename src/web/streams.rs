@@ -148,6 +148,8 @@ pub async fn create(
     };
     apply_fields(&mut s, &fields)?;
     state.store.put_stream(&s)?;
+    let (store, sid) = (state.store.clone(), s.id);
+    web::block(move || crate::knowledge::streams::backfill(&store, sid)).await??;
     Ok(HttpResponse::Created().json(stream_json(&s)))
 }
 
@@ -166,8 +168,14 @@ pub async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let mut s = load(&state, &id)?;
+    let before = s.filters_json.clone();
     apply_fields(&mut s, &parse_body(&body)?)?;
     state.store.put_stream(&s)?;
+    if s.filters_json != before {
+        // The log was written under the old filter: write it again under the new one.
+        let (store, sid) = (state.store.clone(), s.id);
+        web::block(move || crate::knowledge::streams::backfill(&store, sid)).await??;
+    }
     Ok(HttpResponse::Ok().json(stream_json(&s)))
 }
 

@@ -450,3 +450,141 @@ async fn dependencies_first_once_and_never_past_the_filter() {
     assert_eq!(ids(&read(&ip, "").await), ["1"]);
     hub.stop().await;
 }
+
+/// A stream created after the knowledge arrived (the README's order) serves the matching history from
+/// `from=0`; changing its filter rewrites its log, so nothing the new filter excludes stays readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_get_history_and_a_new_filter_rewrites_the_log() {
+    let hub = Hub::start().await;
+    hub.import_file(&shared("stix21/mitre-attack/ics-attack-18.1.json"))
+        .await;
+    hub.import(&bundle(vec![indicator(
+        1,
+        "INTERNAL-ONLY",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
+    let s = create_stream(&hub, json!({"name": "Everything", "started": true})).await;
+    let path = format!("/stream/{}?from=0", s["id"].as_str().unwrap());
+    let mut sse = hub.sse(&path, &[]).await;
+    // 1,827 objects, plus MITRE's marking and identity once more: they are placed last in the bundle, so they
+    // first go out as dependencies of the first object, then as themselves (an event's main element is always
+    // sent).
+    assert_eq!(
+        sse.data_frames(1830, Duration::from_secs(5)).await.len(),
+        1829
+    );
+    let res = hub
+        .client
+        .patch(hub.url(&format!("/api/streams/{}", s["id"].as_str().unwrap())))
+        .bearer_auth(TOKEN)
+        .json(&json!({"public": true, "filters": eq_filter("entity_type", &["Malware"])}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let frames = Sse::new(anon(&hub, &path, None).await)
+        .data_frames(40, Duration::from_secs(3))
+        .await;
+    assert_eq!(frames.len(), 32, "marking + identity + 30 malware");
+    assert!(frames
+        .iter()
+        .all(|f| f.json()["data"]["name"] != "INTERNAL-ONLY"));
+    hub.stop().await;
+}
+
+/// A public reader never learns more than its ceiling through an update: an object that becomes visible
+/// arrives as a `create` without the previous (AMBER) version in `context`; one that becomes AMBER leaves as a
+/// `delete` carrying the version the reader had; a marking field that is not a list, granular markings and
+/// relationships to hidden objects are held back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_readers_never_see_past_the_ceiling_through_updates_or_references() {
+    let hub = Hub::start().await;
+    let s = create_stream(
+        &hub,
+        json!({"name": "Public", "public": true, "started": true}),
+    )
+    .await;
+    let marked = |n: u32, name: &str, modified: &str, marking: Value| {
+        let mut i = indicator(n, name, modified);
+        i["object_marking_refs"] = marking;
+        i
+    };
+    hub.import(&bundle(vec![marked(
+        1,
+        "SECRET-AMBER",
+        "2024-01-01T00:00:00.000Z",
+        json!([AMBER]),
+    )]))
+    .await;
+    hub.import(&bundle(vec![marked(
+        1,
+        "now clear",
+        "2024-01-02T00:00:00.000Z",
+        json!([CLEAR]),
+    )]))
+    .await;
+    hub.import(&bundle(vec![marked(
+        2,
+        "clear first",
+        "2024-01-01T00:00:00.000Z",
+        json!([CLEAR]),
+    )]))
+    .await;
+    hub.import(&bundle(vec![marked(
+        2,
+        "SECRET-LATER",
+        "2024-01-02T00:00:00.000Z",
+        json!([AMBER]),
+    )]))
+    .await;
+    hub.import(&bundle(vec![marked(
+        3,
+        "SECRET-STRING",
+        "2024-01-01T00:00:00.000Z",
+        json!(AMBER),
+    )]))
+    .await;
+    let mut granular = marked(
+        4,
+        "SECRET-GRANULAR",
+        "2024-01-01T00:00:00.000Z",
+        json!([CLEAR]),
+    );
+    granular["granular_markings"] = json!([{"marking_ref": AMBER, "selectors": ["description"]}]);
+    hub.import(&bundle(vec![granular])).await;
+    let rel = json!({"type": "relationship", "spec_version": "2.1", "id": "relationship--00000000-0000-4000-8000-000000000009",
+        "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "relationship_type": "related-to",
+        "source_ref": "indicator--00000000-0000-4000-8000-000000000001", "target_ref": "indicator--00000000-0000-4000-8000-000000000002"});
+    hub.import(&bundle(vec![rel])).await;
+
+    let res = anon(
+        &hub,
+        &format!("/stream/{}?from=0", s["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    let frames = Sse::new(res).data_frames(20, Duration::from_secs(3)).await;
+    let raw: String = frames.iter().map(|f| f.data.clone()).collect();
+    assert!(
+        !raw.contains("SECRET"),
+        "nothing past the ceiling, in data or context: {raw}"
+    );
+    let shape: Vec<(String, String)> = frames
+        .iter()
+        .map(|f| {
+            (
+                f.event.clone(),
+                f.json()["data"]["name"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("create", "now clear"),
+        ("create", "clear first"),
+        ("delete", "clear first"),
+    ];
+    assert_eq!(shape, expect.map(|(a, b)| (a.to_owned(), b.to_owned())));
+    assert!(frames[0].json().get("context").is_none());
+    hub.stop().await;
+}

@@ -1,0 +1,83 @@
+//! What one reader may receive of an event: the access decision applied to the event's object, to its previous
+//! version (an update's `reverse_patch` reveals it) and to a relationship's ends. A reader with a limited
+//! clearance gets marking transitions as OpenCTI gives filter transitions: an object that becomes visible
+//! arrives as `create`, one that stops being visible leaves as `delete` carrying the version it could see,
+//! and `context` is only sent when the previous version is visible too.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::auth::markings::{may_see, Clearance};
+use crate::knowledge::streams::previous_version;
+use crate::knowledge::{stored_object, EventKind};
+use crate::store::Store;
+
+fn object_visible(store: &Store, clearance: &Clearance, obj: &Map<String, Value>) -> bool {
+    if !may_see(clearance, obj, &|id| stored_object(store, id)) {
+        return false;
+    }
+    // A relationship or sighting must not reveal an end the reader may not see.
+    let ends = ["source_ref", "target_ref", "sighting_of_ref"];
+    ends.iter()
+        .filter_map(|k| obj.get(*k).and_then(Value::as_str))
+        .all(|end| match stored_object(store, end) {
+            Some(target) => may_see(clearance, &target, &|id| stored_object(store, id)),
+            None => true,
+        })
+}
+
+fn rewrite(
+    mut payload: Map<String, Value>,
+    data: Option<Map<String, Value>>,
+) -> Cow<'static, [u8]> {
+    payload.remove("context");
+    if let Some(d) = data {
+        // The message names the object: it must name the version the reader may see.
+        let message = crate::stix::opencti::message("update", &d);
+        payload.insert("message".into(), Value::String(message));
+        payload.insert("data".into(), Value::Object(d));
+    }
+    Cow::Owned(serde_json::to_vec(&payload).unwrap_or_default())
+}
+
+/// The SSE event name and payload this reader gets for a stream entry, or `None` when it gets nothing.
+pub fn adapt<'a>(
+    store: &Store,
+    clearance: &Clearance,
+    kind: EventKind,
+    payload: &'a [u8],
+) -> Option<(EventKind, Cow<'a, [u8]>)> {
+    if clearance.bypass {
+        return Some((kind, Cow::Borrowed(payload)));
+    }
+    // Fail closed: an event we cannot read is not sent.
+    let Ok(Value::Object(envelope)) = serde_json::from_slice::<Value>(payload) else {
+        return None;
+    };
+    let Some(Value::Object(data)) = envelope.get("data") else {
+        return None;
+    };
+    let now = object_visible(store, clearance, data);
+    let is_update = envelope.get("type").and_then(Value::as_str) == Some("update");
+    if !is_update {
+        return now.then_some((kind, Cow::Borrowed(payload)));
+    }
+    let previous = previous_version(&envelope, data);
+    let before = previous
+        .as_ref()
+        .is_some_and(|p| object_visible(store, clearance, p));
+    match (kind, before, now) {
+        (EventKind::Update, true, true) => Some((kind, Cow::Borrowed(payload))),
+        (EventKind::Update | EventKind::Create, false, true) => {
+            Some((EventKind::Create, rewrite(envelope, None)))
+        }
+        (EventKind::Create, true, true) => Some((kind, Cow::Borrowed(payload))),
+        (EventKind::Update | EventKind::Delete, true, false) => {
+            Some((EventKind::Delete, rewrite(envelope, previous)))
+        }
+        (EventKind::Delete, true, true) => Some((kind, Cow::Borrowed(payload))),
+        (EventKind::Delete, false, true) => Some((kind, rewrite(envelope, None))),
+        _ => None,
+    }
+}
