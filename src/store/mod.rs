@@ -250,12 +250,14 @@ impl Store {
         self.inner.trees.objects.len()
     }
 
-    /// Up to `max` events with `after < id <= upto`, in log order.
-    pub fn read_events(
+    /// Up to `max` events with `after < id <= upto`, in log order; stops early once the payloads read reach
+    /// `max_bytes` (at least one event is returned), so a reader never holds more than about that much.
+    pub fn read_events_bounded(
         &self,
         after: EventId,
         upto: EventId,
         max: usize,
+        max_bytes: usize,
     ) -> Result<Vec<(EventId, StoredEvent)>, StoreError> {
         if after >= upto {
             return Ok(Vec::new());
@@ -263,16 +265,28 @@ impl Store {
         let start = after.successor().to_bytes();
         let end = upto.to_bytes();
         let mut out = Vec::with_capacity(max.min(1024));
+        let mut bytes = 0usize;
         for item in self.inner.trees.events.range(start..=end) {
             let (k, v) = item?;
             let id =
                 EventId::from_bytes(&k).ok_or_else(|| StoreError::Corrupt("event key".into()))?;
+            bytes += v.len();
             out.push((id, records::decode(&v, "event")?));
-            if out.len() >= max {
+            if out.len() >= max || bytes >= max_bytes {
                 break;
             }
         }
         Ok(out)
+    }
+
+    /// Up to `max` events with `after < id <= upto`, in log order.
+    pub fn read_events(
+        &self,
+        after: EventId,
+        upto: EventId,
+        max: usize,
+    ) -> Result<Vec<(EventId, StoredEvent)>, StoreError> {
+        self.read_events_bounded(after, upto, max, usize::MAX)
     }
 
     pub fn log_info(&self) -> Result<LogInfo, StoreError> {

@@ -19,6 +19,8 @@ use crate::store::{EventId, Store, StoreError, StoredEvent};
 
 /// Events read from the store per chunk written to the socket.
 const BATCH: usize = 256;
+/// Payload bytes per chunk (beyond one event): bounds what a slow reader holds, whatever the object sizes.
+const CHUNK_BYTES: usize = 1024 * 1024;
 
 fn date_of(id: EventId) -> String {
     format_ms(i64::try_from(id.ms).unwrap_or(i64::MAX))
@@ -172,7 +174,9 @@ impl Reader {
     fn read_batch(&mut self, head: EventId) -> Result<Option<Bytes>, StoreError> {
         match &self.source {
             Source::Global => {
-                let events = self.store.read_events(self.pos, head, BATCH)?;
+                let events = self
+                    .store
+                    .read_events_bounded(self.pos, head, BATCH, CHUNK_BYTES)?;
                 let Some((last, _)) = events.last() else {
                     return Ok(None);
                 };
@@ -197,7 +201,13 @@ impl Reader {
                 };
                 let last = *last;
                 let mut buf = BytesMut::new();
-                for (eid, entry) in &entries {
+                let mut last = last;
+                for (i, (eid, entry)) in entries.iter().enumerate() {
+                    // Stop between events (never inside one event's dependencies) once the chunk is big.
+                    if buf.len() >= CHUNK_BYTES && i > 0 && entries[i - 1].0 != *eid {
+                        last = entries[i - 1].0;
+                        break;
+                    }
                     let kind = EventKind::from_code(entry.sse_event).unwrap_or(EventKind::Update);
                     let dependency = entry.flags & FLAG_DEPENDENCY != 0;
                     if (kind == EventKind::Delete && !listen_delete)
