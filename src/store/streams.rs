@@ -110,6 +110,25 @@ impl Store {
         Ok(out)
     }
 
+    /// First and last entry ids and the number of events of one stream's log.
+    pub fn stream_log_info(&self, stream: [u8; 16]) -> Result<super::LogInfo, StoreError> {
+        let mut first = None;
+        let mut last = None;
+        let mut count = 0u64;
+        for key in self.inner.trees.stream_log.scan_prefix(stream).keys() {
+            let key = key?;
+            let id = key.get(16..32).and_then(EventId::from_bytes);
+            if first.is_none() {
+                first = id;
+            }
+            if id != last {
+                count += 1;
+                last = id;
+            }
+        }
+        Ok(super::LogInfo { first, last, count })
+    }
+
     /// One event of the global log.
     pub fn get_event(&self, id: EventId) -> Result<Option<super::StoredEvent>, StoreError> {
         self.inner

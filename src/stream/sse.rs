@@ -27,8 +27,17 @@ fn date_of(id: EventId) -> String {
 }
 
 /// `connected` message: first of every connection, without an `id:` line (pycti would store it).
-pub fn connected_frame(store: &Store, connection_id: &str) -> Result<Bytes, StoreError> {
-    let info = store.log_info()?;
+/// For a stream (`Some(id)`) the figures describe that stream's own log, so a public reader learns nothing
+/// about the rest of the hub's activity.
+pub fn connected_frame(
+    store: &Store,
+    stream: Option<[u8; 16]>,
+    connection_id: &str,
+) -> Result<Bytes, StoreError> {
+    let info = match stream {
+        Some(id) => store.stream_log_info(id)?,
+        None => store.log_info()?,
+    };
     let first = info.first.unwrap_or(EventId::ZERO);
     let last = info.last.unwrap_or(EventId::ZERO);
     let data = json!({

@@ -57,7 +57,7 @@ pub async fn global(
     let (request, _) = request_of(&req)?;
     // The global log is kept whole, so `recover` is served by replaying it from the position.
     let connection_id = uuid::Uuid::new_v4().to_string();
-    let connected = sse::connected_frame(&state.store, &connection_id)?;
+    let connected = sse::connected_frame(&state.store, None, &connection_id)?;
     let reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Global,
@@ -102,7 +102,7 @@ pub async fn by_id(
     let no_dependencies =
         flag("no-dependencies").or_else(|| flag("no-relationships")) == Some("true");
     let connection_id = uuid::Uuid::new_v4().to_string();
-    let connected = sse::connected_frame(&state.store, &connection_id)?;
+    let connected = sse::connected_frame(&state.store, Some(sid), &connection_id)?;
     let reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Stream {

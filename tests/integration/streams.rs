@@ -205,6 +205,15 @@ async fn public_stream_applies_filter_and_marking_ceiling() {
     assert_eq!(&types[..3], ["marking-definition", "identity", "malware"]);
     assert!(types[2..].iter().all(|t| t == "malware"));
     assert_eq!(frames[0].json()["origin"]["referer"], "init-dependencies");
+    // The connected frame describes this stream's log (30 events), not the hub's whole activity.
+    let mut again = Sse::new(anon(&hub, &path(&malware), None).await);
+    let connected = again.next(WAIT).await.unwrap();
+    assert_eq!(connected.event, "connected");
+    assert_eq!(connected.json()["streamSize"], 30);
+    assert_eq!(
+        connected.json()["lastEventId"],
+        frames[31].id.clone().unwrap().as_str()
+    );
     assert_eq!(frames[0].id, frames[2].id);
     assert!(frames.iter().all(|f| f.event == "create"));
 
