@@ -41,7 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/stream/{id}", web::get().to(stream::by_id))
         .route("/public", web::get().to(public::page))
-        .route("/graphql", web::post().to(graphql::handle));
+        .route("/graphql", web::post().to(graphql::handle))
+        .default_service(web::to(api::not_found));
 }
 
 async fn healthz() -> &'static str {

@@ -182,5 +182,35 @@ async fn unknown_routes_are_json_404() {
         .get("/api/objects/indicator--00000000-0000-4000-8000-000000000099")
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let res = hub
+        .client
+        .get(hub.url("/nothing/here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "not_found");
+    // The anonymous front page says nothing about the hub's content or activity.
+    hub.import(&bundle(vec![indicator(
+        1,
+        "private detail",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
+    let html = hub
+        .client
+        .get(hub.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("stixhub")
+            && !html.contains("private detail")
+            && !html.contains("Events in the log")
+    );
     hub.stop().await;
 }
