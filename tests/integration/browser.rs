@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::common::{Hub, TOKEN};
+use crate::common::Hub;
 
 fn browser_ready() -> bool {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
@@ -37,15 +37,7 @@ async fn public_page_copy_buttons_copy_the_urls() {
     }
     let hub = Hub::start().await;
     let body = json!({"name": "Copy me", "public": true, "started": true});
-    let res = hub
-        .client
-        .post(hub.url("/api/streams"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let stream: Value = res.json().await.unwrap();
+    let stream = hub.create_stream(body).await;
     let shot = hub.dir.path().join("public.png");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/public_copy.js");
     let base = hub.base.clone();

@@ -113,6 +113,20 @@ impl Hub {
         body
     }
 
+    /// `POST /api/streams` with the admin token; asserts 201 and returns the stream.
+    pub async fn create_stream(&self, body: Value) -> Value {
+        let res = self
+            .client
+            .post(self.url("/api/streams"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 201, "{body}");
+        res.json().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let res = self
             .client

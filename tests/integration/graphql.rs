@@ -26,15 +26,7 @@ async fn stream_collections_as_opencti_asks() {
         ("Private", false, true),
     ] {
         let body = json!({"name": name, "public": public, "started": started, "filters": filters});
-        let res = hub
-            .client
-            .post(hub.url("/api/streams"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 201);
+        hub.create_stream(body).await;
     }
     // Exactly the body a remote OpenCTI posts (no variables, no operationName), anonymously.
     let (status, answer) = gql(&hub, json!({"query": OPENCTI_QUERY}), None).await;

@@ -1,7 +1,7 @@
 //! Interop with the real pycti stream consumer (`ListenStream`), run from the venv that `.ci/run` makes.
 //! Set STIXHUB_PYTHON to a python with pycti installed; `.ci/run` sets it and STIXHUB_REQUIRE_INTEROP=1.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
@@ -36,6 +36,39 @@ fn require() -> Option<PathBuf> {
     py
 }
 
+/// Runs `tests/interop/pycti_consume.py` against `url`; returns whether it exited 0 and its last JSON line.
+async fn consume(
+    py: &Path,
+    url: String,
+    token: &str,
+    expected: usize,
+    seconds: u32,
+) -> (bool, Value) {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pycti_consume.py");
+    let (py, token) = (py.to_path_buf(), token.to_owned());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(py)
+            .arg(script)
+            .args([url, token, expected.to_string(), seconds.to_string()])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    if !out.status.success() {
+        println!("pycti stderr: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let last = out
+        .stdout
+        .rsplit(|b| *b == b'\n')
+        .find(|l| !l.is_empty())
+        .unwrap_or(b"null");
+    (
+        out.status.success(),
+        serde_json::from_slice(last).unwrap_or(Value::Null),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pycti_listen_stream_consumes_the_global_stream() {
     let Some(py) = require() else { return };
@@ -45,29 +78,8 @@ async fn pycti_listen_stream_consumes_the_global_stream() {
     let mut named = indicator(1, "Индикатор – 指標 ✓", "2024-01-01T00:00:00.000Z");
     named["description"] = json!("naïve café");
     hub.import(&bundle(vec![named])).await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pycti_consume.py");
-    let url = hub.url("/stream");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(py)
-            .arg(script)
-            .args([url.as_str(), TOKEN, "1827", "60"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "pycti failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let result: Value = serde_json::from_slice(
-        out.stdout
-            .rsplit(|b| *b == b'\n')
-            .find(|l| !l.is_empty())
-            .unwrap(),
-    )
-    .unwrap();
+    let (ok, result) = consume(&py, hub.url("/stream"), TOKEN, 1827, 60).await;
+    assert!(ok, "pycti failed");
     let events = result["events"].as_array().unwrap();
     assert_eq!(events.len(), 1827, "pycti received every event once");
     assert!(events.iter().all(|e| e[0] == "create" && e[2] == "create"));
@@ -100,15 +112,7 @@ async fn pycti_listen_stream_consumes_public_and_private_streams() {
     {
         let body =
             json!({"name": name, "public": public, "started": true, "filters": filter(prefix)});
-        let res = hub
-            .client
-            .post(hub.url("/api/streams"))
-            .bearer_auth(TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let created: Value = res.json().await.unwrap();
+        let created = hub.create_stream(body).await;
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
     let objects = vec![
@@ -118,35 +122,13 @@ async fn pycti_listen_stream_consumes_public_and_private_streams() {
         indicator(4, "Neither", "2024-01-01T00:00:00.000Z"),
     ];
     hub.import(&bundle(objects)).await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pycti_consume.py");
     for (id, token, expected) in [
         (&ids[0], "", vec!["Pub – Ünïcödé 指標", "Pub – zwei"]),
         (&ids[1], TOKEN, vec!["Priv – secret ✓"]),
     ] {
         let url = hub.url(&format!("/stream/{id}"));
-        let (py, script, token) = (py.clone(), script.clone(), token.to_owned());
-        let n = expected.len().to_string();
-        let out = tokio::task::spawn_blocking(move || {
-            Command::new(py)
-                .arg(script)
-                .args([url.as_str(), &token, &n, "30"])
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap();
-        assert!(
-            out.status.success(),
-            "pycti failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let result: Value = serde_json::from_slice(
-            out.stdout
-                .rsplit(|b| *b == b'\n')
-                .find(|l| !l.is_empty())
-                .unwrap(),
-        )
-        .unwrap();
+        let (ok, result) = consume(&py, url, token, expected.len(), 30).await;
+        assert!(ok, "pycti failed");
         let names: Vec<&str> = result["events"]
             .as_array()
             .unwrap()
@@ -156,23 +138,7 @@ async fn pycti_listen_stream_consumes_public_and_private_streams() {
         assert_eq!(names, expected);
     }
     // Without a token the private stream refuses pycti.
-    let url = hub.url(&format!("/stream/{}", ids[1]));
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(py)
-            .arg(script)
-            .args([url.as_str(), "", "1", "5"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let result: Value = serde_json::from_slice(
-        out.stdout
-            .rsplit(|b| *b == b'\n')
-            .find(|l| !l.is_empty())
-            .unwrap_or(b"{}"),
-    )
-    .unwrap_or_default();
+    let (_, result) = consume(&py, hub.url(&format!("/stream/{}", ids[1])), "", 1, 5).await;
     assert_eq!(
         result["events"].as_array().map_or(0, Vec::len),
         0,

@@ -16,19 +16,6 @@ fn eq_filter(key: &str, values: &[&str]) -> Value {
     json!({"mode": "and", "filters": [{"key": [key], "values": values, "operator": "eq", "mode": "or"}], "filterGroups": []})
 }
 
-async fn create_stream(hub: &Hub, body: Value) -> Value {
-    let res = hub
-        .client
-        .post(hub.url("/api/streams"))
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 201, "{body}");
-    res.json().await.unwrap()
-}
-
 async fn post(hub: &Hub, path: &str) -> u16 {
     hub.client
         .post(hub.url(path))
@@ -88,9 +75,7 @@ async fn stream_definitions_are_validated() {
             "{answer}"
         );
     }
-    let s = create_stream(
-        &hub,
-        json!({"name": "Malware", "filters": eq_filter("entity_type", &["Malware"]).to_string()}),
+    let s = hub.create_stream(json!({"name": "Malware", "filters": eq_filter("entity_type", &["Malware"]).to_string()}),
     )
     .await;
     assert_eq!(s["public"], false);
@@ -149,24 +134,24 @@ async fn stream_definitions_are_validated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_stream_applies_filter_and_marking_ceiling() {
     let hub = Hub::start().await;
-    let malware = create_stream(
-        &hub,
-        json!({"name": "ICS malware", "public": true, "started": true,
+    let malware = hub
+        .create_stream(
+            json!({"name": "ICS malware", "public": true, "started": true,
         "filters": eq_filter("entity_type", &["Malware"])}),
-    )
-    .await;
-    let indicators = create_stream(
-        &hub,
-        json!({"name": "Indicators", "public": true, "started": true,
+        )
+        .await;
+    let indicators = hub
+        .create_stream(
+            json!({"name": "Indicators", "public": true, "started": true,
         "filters": eq_filter("entity_type", &["Indicator"])}),
-    )
-    .await;
-    let green = create_stream(
-        &hub,
-        json!({"name": "Indicators up to green", "public": true, "started": true,
+        )
+        .await;
+    let green = hub
+        .create_stream(
+            json!({"name": "Indicators up to green", "public": true, "started": true,
         "max_marking": "TLP:GREEN", "filters": eq_filter("entity_type", &["Indicator"])}),
-    )
-    .await;
+        )
+        .await;
     let report = hub
         .import_file(&shared("stix21/mitre-attack/ics-attack-18.1.json"))
         .await;
@@ -249,7 +234,7 @@ async fn public_stream_applies_filter_and_marking_ceiling() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_and_visibility_transitions() {
     let hub = Hub::start().await;
-    let s = create_stream(&hub, json!({"name": "Named x", "public": true,
+    let s = hub.create_stream(json!({"name": "Named x", "public": true,
         "filters": {"mode": "and", "filters": [{"key": ["entity_type"], "values": ["Indicator"]}, {"key": ["name"], "values": ["x"]}], "filterGroups": []}})).await;
     let id = s["id"].as_str().unwrap().to_owned();
     let stream = format!("/stream/{id}");
@@ -337,13 +322,11 @@ async fn lifecycle_and_visibility_transitions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_listing_shows_only_public_streams() {
     let hub = Hub::start().await;
-    let public = create_stream(&hub, json!({"name": "Open feed – ünïcode", "public": true, "started": true, "description": "for everyone",
+    let public = hub.create_stream(json!({"name": "Open feed – ünïcode", "public": true, "started": true, "description": "for everyone",
         "filters": eq_filter("entity_type", &["Malware", "Tool"])})).await;
-    let private = create_stream(
-        &hub,
-        json!({"name": "Secret partners feed", "started": true}),
-    )
-    .await;
+    let private = hub
+        .create_stream(json!({"name": "Secret partners feed", "started": true}))
+        .await;
     let list: Value = hub
         .client
         .get(hub.url("/api/public/streams"))
@@ -395,10 +378,10 @@ async fn public_listing_shows_only_public_streams() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dependencies_first_once_and_never_past_the_filter() {
     let hub = Hub::start().await;
-    let ind = create_stream(&hub, json!({"name": "Indicators", "started": true, "filters": eq_filter("entity_type", &["Indicator"])})).await;
-    let noip = create_stream(&hub, json!({"name": "No IPv4", "started": true,
+    let ind = hub.create_stream(json!({"name": "Indicators", "started": true, "filters": eq_filter("entity_type", &["Indicator"])})).await;
+    let noip = hub.create_stream(json!({"name": "No IPv4", "started": true,
         "filters": {"mode": "and", "filters": [{"key": ["entity_type"], "values": ["IPv4-Addr"], "operator": "not_eq"}], "filterGroups": []}})).await;
-    let ip = create_stream(&hub, json!({"name": "IPv4", "started": true, "filters": eq_filter("entity_type", &["IPv4-Addr"])})).await;
+    let ip = hub.create_stream(json!({"name": "IPv4", "started": true, "filters": eq_filter("entity_type", &["IPv4-Addr"])})).await;
     let author = json!({"type": "identity", "spec_version": "2.1", "id": "identity--00000000-0000-4000-8000-000000000004",
         "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "ACME CERT", "identity_class": "organization"});
     let ipv4 = json!({"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--00000000-0000-4000-8000-000000000001", "value": "198.51.100.5"});
@@ -473,7 +456,9 @@ async fn streams_get_history_and_a_new_filter_rewrites_the_log() {
         "2024-01-01T00:00:00.000Z",
     )]))
     .await;
-    let s = create_stream(&hub, json!({"name": "Everything", "started": true})).await;
+    let s = hub
+        .create_stream(json!({"name": "Everything", "started": true}))
+        .await;
     let path = format!("/stream/{}?from=0", s["id"].as_str().unwrap());
     let mut sse = hub.sse(&path, &[]).await;
     // 1,827 objects, plus MITRE's marking and identity once more: they are placed last in the bundle, so they
@@ -509,11 +494,9 @@ async fn streams_get_history_and_a_new_filter_rewrites_the_log() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_readers_never_see_past_the_ceiling_through_updates_or_references() {
     let hub = Hub::start().await;
-    let s = create_stream(
-        &hub,
-        json!({"name": "Public", "public": true, "started": true}),
-    )
-    .await;
+    let s = hub
+        .create_stream(json!({"name": "Public", "public": true, "started": true}))
+        .await;
     let marked = |n: u32, name: &str, modified: &str, marking: Value| {
         let mut i = indicator(n, name, modified);
         i["object_marking_refs"] = marking;
