@@ -55,6 +55,9 @@ pub async fn run(
     };
     let state = AppState {
         store: store.clone(),
+        logins: Arc::new(crate::auth::ratelimit::LoginGuard::new(
+            config.login_attempts,
+        )),
         config: Arc::new(config),
         shutdown: shutdown.child_token(),
     };

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::ratelimit::LoginGuard;
 use crate::config::Config;
 use crate::knowledge::Origin;
 use crate::store::Store;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled at shutdown: SSE readers end their responses.
     pub shutdown: CancellationToken,
+    /// Failed-login throttling (admin login, TAXII Basic auth).
+    pub logins: Arc<LoginGuard>,
 }
 
 impl AppState {

@@ -2,11 +2,13 @@
 //!
 //! Trees: `meta` (schema version, hub id, last event id, advertised id, event count), `objects` (STIX id →
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
-//! `users`, `tokens` (key = SHA-256 of the token), `streams` (definitions), `stream_sent` (stream id ‖ STIX id
-//! of every object already emitted to a stream, so dependencies go out once per stream).
+//! `users`, `groups`, `tokens` (key = SHA-256 of the token), `sessions` (key = SHA-256 of the cookie),
+//! `streams` (definitions), `stream_sent` (stream id ‖ STIX id of every object already emitted to a stream, so
+//! dependencies go out once per stream).
 
 mod accounts;
 mod baseline;
+mod browse;
 mod clock;
 mod event_id;
 pub mod records;
@@ -19,12 +21,13 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+pub use accounts::ADMIN_GROUP_ID;
 pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry, StreamEntryV1, StreamEntryV2,
-    StreamV1, TokenV1, UserV1,
+    EventV1, GroupV1, ObjectV1, SessionV1, StoredEvent, StoredObject, StoredStreamEntry,
+    StreamEntryV1, StreamEntryV2, StreamV1, TokenV1, UserV1, UserV2,
 };
 pub use writer::Writer;
 
@@ -72,6 +75,8 @@ pub(crate) struct Trees {
     pub stream_log: sled::Tree,
     pub users: sled::Tree,
     pub tokens: sled::Tree,
+    pub groups: sled::Tree,
+    pub sessions: sled::Tree,
     pub streams: sled::Tree,
     pub stream_sent: sled::Tree,
 }
@@ -124,6 +129,8 @@ impl Store {
             stream_log: db.open_tree("stream_log")?,
             users: db.open_tree("users")?,
             tokens: db.open_tree("tokens")?,
+            groups: db.open_tree("groups")?,
+            sessions: db.open_tree("sessions")?,
             streams: db.open_tree("streams")?,
             stream_sent: db.open_tree("stream_sent")?,
             db,

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::markings::Clearance;
+use crate::auth::Access;
 use crate::knowledge::streams::FLAG_DEPENDENCY;
 use crate::knowledge::EventKind;
 use crate::stix::format_ms;
@@ -74,10 +74,10 @@ pub fn put_event(buf: &mut BytesMut, id: EventId, name: &str, payload: &[u8]) {
 pub enum Source {
     /// The global log (admins).
     Global,
-    /// One stream's log, seen through a clearance.
+    /// One stream's log, seen through a reader's access.
     Stream {
         id: [u8; 16],
-        clearance: Clearance,
+        access: Access,
         listen_delete: bool,
         no_dependencies: bool,
     },
@@ -200,7 +200,7 @@ impl Reader {
             }
             Source::Stream {
                 id,
-                clearance,
+                access,
                 listen_delete,
                 no_dependencies,
             } => loop {
@@ -233,7 +233,7 @@ impl Reader {
                         entry.payload.clone()
                     };
                     if let Some((name, body)) =
-                        super::view::adapt(&self.store, clearance, kind, &payload)
+                        super::view::adapt(&self.store, access, kind, &payload)
                     {
                         put_event(&mut buf, *eid, name.as_str(), &body);
                     }

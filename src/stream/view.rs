@@ -8,13 +8,13 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use crate::auth::markings::{may_see, Clearance};
+use crate::auth::Access;
 use crate::knowledge::streams::previous_version;
 use crate::knowledge::{stored_object, EventKind};
 use crate::store::Store;
 
-fn object_visible(store: &Store, clearance: &Clearance, obj: &Map<String, Value>) -> bool {
-    if !may_see(clearance, obj, &|id| stored_object(store, id)) {
+fn object_visible(store: &Store, access: &Access, obj: &Map<String, Value>) -> bool {
+    if !access.may_see(obj, &|id| stored_object(store, id)) {
         return false;
     }
     // A relationship or sighting must not reveal an end the reader may not see.
@@ -22,7 +22,7 @@ fn object_visible(store: &Store, clearance: &Clearance, obj: &Map<String, Value>
     ends.iter()
         .filter_map(|k| obj.get(*k).and_then(Value::as_str))
         .all(|end| match stored_object(store, end) {
-            Some(target) => may_see(clearance, &target, &|id| stored_object(store, id)),
+            Some(target) => access.may_see(&target, &|id| stored_object(store, id)),
             None => true,
         })
 }
@@ -44,11 +44,11 @@ fn rewrite(
 /// The SSE event name and payload this reader gets for a stream entry, or `None` when it gets nothing.
 pub fn adapt<'a>(
     store: &Store,
-    clearance: &Clearance,
+    access: &Access,
     kind: EventKind,
     payload: &'a [u8],
 ) -> Option<(EventKind, Cow<'a, [u8]>)> {
-    if clearance.bypass {
+    if access.bypass {
         return Some((kind, Cow::Borrowed(payload)));
     }
     // Fail closed: an event we cannot read is not sent.
@@ -58,7 +58,7 @@ pub fn adapt<'a>(
     let Some(Value::Object(data)) = envelope.get("data") else {
         return None;
     };
-    let now = object_visible(store, clearance, data);
+    let now = object_visible(store, access, data);
     let is_update = envelope.get("type").and_then(Value::as_str) == Some("update");
     if !is_update {
         return now.then_some((kind, Cow::Borrowed(payload)));
@@ -66,7 +66,7 @@ pub fn adapt<'a>(
     let previous = previous_version(&envelope, data);
     let before = previous
         .as_ref()
-        .is_some_and(|p| object_visible(store, clearance, p));
+        .is_some_and(|p| object_visible(store, access, p));
     match (kind, before, now) {
         (EventKind::Update, true, true) => Some((kind, Cow::Borrowed(payload))),
         (EventKind::Update | EventKind::Create, false, true) => {

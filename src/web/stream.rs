@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::AdminUser;
-use crate::auth::markings::Clearance;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::stream::{self, sse};
@@ -70,8 +69,8 @@ pub async fn global(
 }
 
 /// `GET /stream/{id}`: one live stream. Unknown → 404; stopped → 410 (before any credential check); public →
-/// anonymous, credentials ignored, capped by the stream's marking ceiling; private → an admin token (groups
-/// come with the users issue).
+/// anonymous, credentials ignored, capped by the stream's marking ceiling; private → a token whose user may
+/// read it (`auth::shared_access`), seeing what its groups allow.
 pub async fn by_id(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -85,12 +84,18 @@ pub async fn by_id(
     if !def.started {
         return Err(AppError::Gone("This live stream is stopped".into()));
     }
-    let clearance = if def.public {
-        Clearance::ceiling(def.max_tlp.min(1))
+    let reader = if def.public {
+        None
     } else {
-        AdminUser::from_request(&req, &mut actix_web::dev::Payload::None).await?;
-        Clearance::bypass()
+        Some(stream_reader(&req)?)
     };
+    let access = crate::auth::shared_access(
+        def.public,
+        def.max_tlp,
+        &def.authorized_groups,
+        reader.as_ref(),
+    )
+    .map_err(|_| AppError::Forbidden("this token's user may not read this stream".into()))?;
     let (request, q) = request_of(&req)?;
     let flag = |name: &str| {
         q.get(name)
@@ -107,7 +112,7 @@ pub async fn by_id(
         state.store.clone(),
         sse::Source::Stream {
             id: sid,
-            clearance,
+            access,
             listen_delete,
             no_dependencies,
         },
@@ -117,6 +122,21 @@ pub async fn by_id(
         state.shutdown.clone(),
     );
     Ok(sse_response().streaming(reader.into_stream()))
+}
+
+/// A private stream's reader: the bearer token, or (no Authorization header) the admin session cookie, so the
+/// admin interface's tail view can open an EventSource, which cannot send headers.
+fn stream_reader(req: &HttpRequest) -> Result<crate::auth::Principal, AppError> {
+    if req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        return super::extract::bearer_principal(req);
+    }
+    match super::admin::session_principal(req)? {
+        Some((p, _)) => Ok(p),
+        None => super::extract::bearer_principal(req),
+    }
 }
 
 pub fn sse_response() -> actix_web::HttpResponseBuilder {
