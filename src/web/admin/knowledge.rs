@@ -80,6 +80,22 @@ fn display_name(obj: &Map<String, Value>) -> String {
     String::new()
 }
 
+/// A marking definition's readable name: its `name`, or a statement's text.
+fn marking_name(def: &Map<String, Value>) -> String {
+    let name = text(def, "name");
+    if !name.is_empty() {
+        return name;
+    }
+    match def
+        .get("definition")
+        .and_then(|d| d.get("statement"))
+        .and_then(Value::as_str)
+    {
+        Some(st) => format!("Statement: {}", st.chars().take(80).collect::<String>()),
+        None => String::new(),
+    }
+}
+
 fn row(id: &str, obj: &Map<String, Value>) -> Row {
     Row {
         id: id.to_string(),
@@ -225,7 +241,7 @@ pub async fn object(
             .map(|m| Marking {
                 id: m.to_string(),
                 name: stored_object(&store, m)
-                    .map(|d| text(&d, "name"))
+                    .map(|d| marking_name(&d))
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| m.to_string()),
             })
@@ -242,10 +258,28 @@ pub async fn object(
                 if !visible(&store, &access, &r) {
                     continue;
                 }
+                let verb = text(&r, "relationship_type");
+                let verb = if verb.is_empty() {
+                    "sighting of".to_string()
+                } else {
+                    verb
+                };
+                let end_name = |end: &str| {
+                    stored_object(&store, end)
+                        .filter(|o| visible(&store, &access, o))
+                        .map_or_else(
+                            || end.to_string(),
+                            |o| format!("{} ({})", display_name(&o), text(&o, "type")),
+                        )
+                };
                 if text(&r, "source_ref") == id || text(&r, "sighting_of_ref") == id {
-                    outgoing.push(row(&rid, &r));
+                    let mut line = row(&rid, &r);
+                    line.name = format!("{verb} → {}", end_name(&text(&r, "target_ref")));
+                    outgoing.push(line);
                 } else if text(&r, "target_ref") == id {
-                    incoming.push(row(&rid, &r));
+                    let mut line = row(&rid, &r);
+                    line.name = format!("{} → {verb}", end_name(&text(&r, "source_ref")));
+                    incoming.push(line);
                 }
             }
         }
