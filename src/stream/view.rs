@@ -41,8 +41,76 @@ fn rewrite(
     Cow::Owned(serde_json::to_vec(&payload).unwrap_or_default())
 }
 
+/// References a reader may follow: `_ref`/`_refs` properties other than the object's own markings.
+fn ref_keys(obj: &Map<String, Value>) -> impl Iterator<Item = &String> {
+    obj.keys().filter(|k| {
+        (k.ends_with("_ref") || k.ends_with("_refs")) && k.as_str() != "object_marking_refs"
+    })
+}
+
+/// Removes references to stored objects the reader may not see (B18: a report's `object_refs` must not
+/// reveal a hidden indicator). Ids the hub does not hold are kept. Returns whether anything was removed.
+fn redact(store: &Store, access: &Access, obj: &mut Map<String, Value>) -> bool {
+    let hidden = |id: &str| {
+        stored_object(store, id)
+            .is_some_and(|target| !access.may_see(&target, &|m| stored_object(store, m)))
+    };
+    let keys: Vec<String> = ref_keys(obj).cloned().collect();
+    let mut changed = false;
+    for key in keys {
+        match obj.get_mut(&key) {
+            Some(Value::Array(list)) => {
+                let before = list.len();
+                list.retain(|v| !v.as_str().is_some_and(&hidden));
+                changed |= list.len() != before;
+            }
+            Some(Value::String(id)) if hidden(id) => {
+                obj.remove(&key);
+                changed = true;
+            }
+            _ => {}
+        }
+    }
+    changed
+}
+
 /// The SSE event name and payload this reader gets for a stream entry, or `None` when it gets nothing.
+/// References to objects the reader may not see are removed from what is sent (and then `context`, whose
+/// patches would name them, is dropped).
 pub fn adapt<'a>(
+    store: &Store,
+    access: &Access,
+    kind: EventKind,
+    payload: &'a [u8],
+) -> Option<(EventKind, Cow<'a, [u8]>)> {
+    let (kind, out) = decide(store, access, kind, payload)?;
+    if access.bypass || !mentions_refs(&out) {
+        return Some((kind, out));
+    }
+    let Ok(Value::Object(mut envelope)) = serde_json::from_slice::<Value>(&out) else {
+        return None;
+    };
+    let changed = match envelope.get_mut("data") {
+        Some(Value::Object(data)) if ref_keys(data).next().is_some() => redact(store, access, data),
+        _ => false,
+    };
+    if !changed {
+        return Some((kind, out));
+    }
+    envelope.remove("context");
+    Some((
+        kind,
+        Cow::Owned(serde_json::to_vec(&envelope).unwrap_or_default()),
+    ))
+}
+
+/// Cheap pre-check on the bytes: any `_ref` besides `object_marking_refs` (most events have none).
+fn mentions_refs(bytes: &[u8]) -> bool {
+    let count = |needle: &[u8]| bytes.windows(needle.len()).filter(|w| *w == needle).count();
+    count(b"_ref\"") + count(b"_refs\"") > count(b"object_marking_refs\"")
+}
+
+fn decide<'a>(
     store: &Store,
     access: &Access,
     kind: EventKind,

@@ -14,4 +14,5 @@ mod graphql;
 mod ingest;
 mod interop;
 mod stream;
+mod stream_access;
 mod streams;
