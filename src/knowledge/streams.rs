@@ -118,11 +118,17 @@ pub fn append(
                     (true, true) => (EventKind::Update, 0),
                     (false, true) => (EventKind::Create, FLAG_TRANSITION),
                     (true, false) => (EventKind::Delete, FLAG_TRANSITION),
-                    (false, false) => continue,
+                    (false, false) => {
+                        relationship_rule(w, s, id, kind, new)?;
+                        continue;
+                    }
                 }
             }
             other if now => (other, 0),
-            _ => continue,
+            _ => {
+                relationship_rule(w, s, id, kind, new)?;
+                continue;
+            }
         };
         if sse != EventKind::Delete {
             let mut seen = HashSet::new();
@@ -138,6 +144,72 @@ pub fn append(
         w.append_stream_entry(s.id, id, &StoredStreamEntry::V1(entry))?;
     }
     Ok(())
+}
+
+/// Spec §2.5 d, narrowed: a relationship or sighting outside the filter is still published when its ends
+/// exist and all of them are in the stream (a stream of malware and intrusion sets carries the intrusion
+/// sets' `uses` relationships to its malware), with its original event name, as a dependency
+/// (`origin.referer = "init-dependencies"`, no context, skipped with `no-dependencies`). OpenCTI publishes it
+/// when one end matches and pulls the other end in as a dependency; we do not, since that sends objects the
+/// filter excludes (B16), and a relationship without its other end would dangle at the consumer (B26).
+fn relationship_rule(
+    w: &mut Writer<'_>,
+    s: &StreamFilter,
+    id: EventId,
+    kind: EventKind,
+    rel: &Map<String, Value>,
+) -> Result<(), StoreError> {
+    let ends: Vec<&str> = match rel.get("type").and_then(Value::as_str) {
+        Some("relationship") if ends_needed(rel) => ["source_ref", "target_ref"]
+            .iter()
+            .filter_map(|k| rel.get(*k).and_then(Value::as_str))
+            .collect(),
+        Some("sighting") => rel
+            .get("sighting_of_ref")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect(),
+        _ => return Ok(()),
+    };
+    if ends.is_empty() {
+        return Ok(());
+    }
+    for end in &ends {
+        let Some(StoredObject::V1(rec)) = w.get_object(end)? else {
+            return Ok(());
+        };
+        if !filter::matches(&s.filter, &super::parse_stored(&rec)?) {
+            return Ok(());
+        }
+    }
+    if kind != EventKind::Delete {
+        let mut seen = HashSet::new();
+        seen.insert(stix_id(rel).to_owned());
+        dependencies(w, s, id, rel, 0, &mut seen)?;
+        w.mark_sent(s.id, stix_id(rel));
+    }
+    // The event's own data: the object as emitted, extension included.
+    let data = Value::Object(rel.clone());
+    let body = json!({
+        "version": "4",
+        "type": kind.as_str(),
+        "message": crate::stix::opencti::message(kind.as_str(), rel),
+        "origin": {"referer": "init-dependencies"},
+        "data": data,
+    });
+    let bytes = serde_json::to_vec(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let entry = StreamEntryV2 {
+        sse_event: kind.code(),
+        global_event: id.to_bytes(),
+        flags: FLAG_DEPENDENCY,
+        payload: bytes,
+    };
+    w.append_stream_entry(s.id, id, &StoredStreamEntry::V2(entry))
+}
+
+/// Both ends of a relationship are named (a malformed one is not published by this rule).
+fn ends_needed(rel: &Map<String, Value>) -> bool {
+    rel.get("source_ref").is_some() && rel.get("target_ref").is_some()
 }
 
 fn stix_id(obj: &Map<String, Value>) -> &str {

@@ -13,6 +13,7 @@ mod field_cases;
 mod graphql;
 mod ingest;
 mod interop;
+mod real_streams;
 mod stream;
 mod stream_access;
 mod streams;
