@@ -159,28 +159,12 @@ fn relationship_rule(
     kind: EventKind,
     rel: &Map<String, Value>,
 ) -> Result<(), StoreError> {
-    let ends: Vec<&str> = match rel.get("type").and_then(Value::as_str) {
-        Some("relationship") if ends_needed(rel) => ["source_ref", "target_ref"]
-            .iter()
-            .filter_map(|k| rel.get(*k).and_then(Value::as_str))
-            .collect(),
-        Some("sighting") => rel
-            .get("sighting_of_ref")
-            .and_then(Value::as_str)
-            .into_iter()
-            .collect(),
-        _ => return Ok(()),
+    let lookup = |id: &str| match w.get_object(id) {
+        Ok(Some(StoredObject::V1(rec))) => super::parse_stored(&rec).ok(),
+        _ => None,
     };
-    if ends.is_empty() {
+    if !joins_two_of_its_objects(&s.filter, rel, &lookup) {
         return Ok(());
-    }
-    for end in &ends {
-        let Some(StoredObject::V1(rec)) = w.get_object(end)? else {
-            return Ok(());
-        };
-        if !filter::matches(&s.filter, &super::parse_stored(&rec)?) {
-            return Ok(());
-        }
     }
     if kind != EventKind::Delete {
         let mut seen = HashSet::new();
@@ -207,9 +191,33 @@ fn relationship_rule(
     w.append_stream_entry(s.id, id, &StoredStreamEntry::V2(entry))
 }
 
-/// Both ends of a relationship are named (a malformed one is not published by this rule).
-fn ends_needed(rel: &Map<String, Value>) -> bool {
-    rel.get("source_ref").is_some() && rel.get("target_ref").is_some()
+/// The narrowed relationship rule's test: a relationship (or sighting) whose ends all exist and all match.
+pub fn joins_two_of_its_objects(
+    filter: &FilterGroup,
+    rel: &Map<String, Value>,
+    lookup: &dyn Fn(&str) -> Option<Map<String, Value>>,
+) -> bool {
+    let ends: Vec<&str> = match rel.get("type").and_then(Value::as_str) {
+        Some("relationship") => ["source_ref", "target_ref"]
+            .iter()
+            .filter_map(|k| rel.get(*k).and_then(Value::as_str))
+            .collect(),
+        Some("sighting") => rel
+            .get("sighting_of_ref")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect(),
+        _ => return false,
+    };
+    let needed = if rel.get("type").and_then(Value::as_str) == Some("relationship") {
+        2
+    } else {
+        1
+    };
+    ends.len() == needed
+        && ends
+            .iter()
+            .all(|e| lookup(e).is_some_and(|o| filter::matches(filter, &o)))
 }
 
 fn stix_id(obj: &Map<String, Value>) -> &str {
@@ -218,7 +226,7 @@ fn stix_id(obj: &Map<String, Value>) -> &str {
 
 /// The objects an object refers to: `(id, meta)`; meta = marking definitions and the author, which carry no
 /// intelligence of their own and are always sent; other references only when they pass the stream's filter.
-fn references(obj: &Map<String, Value>) -> Vec<(String, bool)> {
+pub fn references(obj: &Map<String, Value>) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut one = |key: &str, meta: bool| {
         if let Some(Value::String(r)) = obj.get(key) {

@@ -78,3 +78,23 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// `(updated_at ms, STIX id)` of every object updated within `[from_ms, upto_ms]`, in that order (then by id).
+    pub fn objects_updated_between(
+        &self,
+        from_ms: i64,
+        upto_ms: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.inner.trees.objects.iter() {
+            let (k, v) = item?;
+            let StoredObject::V1(rec) = records::decode(&v, "object")?;
+            if (from_ms..=upto_ms).contains(&rec.updated_at_ms) {
+                out.push((rec.updated_at_ms, String::from_utf8_lossy(&k).into_owned()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}

@@ -94,6 +94,7 @@ pub struct Reader {
     heartbeat: Interval,
     first: Option<Bytes>,
     heartbeat_due: Option<EventId>,
+    snapshot: Option<super::snapshot::Snapshot>,
 }
 
 impl Reader {
@@ -122,6 +123,36 @@ impl Reader {
             heartbeat,
             first: Some(connected),
             heartbeat_due: None,
+            snapshot: None,
+        }
+    }
+
+    /// Sends `snapshot` first, then the log from its `resume_at`.
+    #[must_use]
+    pub fn with_snapshot(mut self, snapshot: super::snapshot::Snapshot) -> Self {
+        self.snapshot = Some(snapshot);
+        self
+    }
+
+    /// The next snapshot chunk; `None` once it is all sent (the log then goes on from its resume point).
+    fn snapshot_chunk(&mut self) -> Option<Result<Bytes, StoreError>> {
+        let snap = self.snapshot.as_mut()?;
+        let everything = Access::everything();
+        let access = match &self.source {
+            Source::Global => &everything,
+            Source::Stream { access, .. } => access,
+        };
+        loop {
+            match snap.next_chunk(&self.store, access) {
+                Ok(Some(b)) if b.is_empty() => {}
+                Ok(Some(b)) => return Some(Ok(b)),
+                Ok(None) => {
+                    self.pos = snap.resume_at;
+                    self.snapshot = None;
+                    return None;
+                }
+                Err(e) => return Some(Err(e)),
+            }
         }
     }
 
@@ -129,6 +160,14 @@ impl Reader {
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
         if let Some(first) = self.first.take() {
             return Some(first);
+        }
+        match self.snapshot_chunk() {
+            Some(Ok(chunk)) => return Some(chunk),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "snapshot read failed; closing the connection");
+                return None;
+            }
+            None => {}
         }
         loop {
             if self.shutdown.is_cancelled() {

@@ -47,6 +47,36 @@ fn request_of(
     Ok((request, q))
 }
 
+/// The snapshot a request asks for: `recover` later than the position → the current state of what was updated
+/// in between, then the log from the recover point (spec §2.7).
+async fn snapshot_of(
+    state: &AppState,
+    request: &stream::StreamRequest,
+    filter: Option<crate::filter::FilterGroup>,
+    no_dependencies: bool,
+) -> Result<Option<stream::snapshot::Snapshot>, AppError> {
+    let (Some(after), Some(recover)) = (request.after, request.recover) else {
+        return Ok(None);
+    };
+    if recover <= after {
+        return Ok(None);
+    }
+    let store = state.store.clone();
+    let ms = |id: crate::store::EventId| i64::try_from(id.ms).unwrap_or(i64::MAX);
+    let snap = web::block(move || {
+        stream::snapshot::Snapshot::plan(
+            &store,
+            filter,
+            no_dependencies,
+            ms(after),
+            ms(recover),
+            recover,
+        )
+    })
+    .await??;
+    Ok(Some(snap))
+}
+
 /// `GET /stream`: the whole global log, admins only.
 pub async fn global(
     state: web::Data<AppState>,
@@ -54,10 +84,10 @@ pub async fn global(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (request, _) = request_of(&req)?;
-    // The global log is kept whole, so `recover` is served by replaying it from the position.
+    let snapshot = snapshot_of(&state, &request, None, false).await?;
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, None, &connection_id)?;
-    let reader = sse::Reader::new(
+    let mut reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Global,
         request.after,
@@ -65,6 +95,9 @@ pub async fn global(
         Duration::from_millis(state.config.heartbeat_ms),
         state.shutdown.clone(),
     );
+    if let Some(snap) = snapshot {
+        reader = reader.with_snapshot(snap);
+    }
     Ok(sse_response().streaming(reader.into_stream()))
 }
 
@@ -106,9 +139,14 @@ pub async fn by_id(
     let listen_delete = flag("listen-delete") != Some("false");
     let no_dependencies =
         flag("no-dependencies").or_else(|| flag("no-relationships")) == Some("true");
+    let filter = crate::filter::FilterGroup::parse(
+        &serde_json::from_str::<serde_json::Value>(&def.filters_json).unwrap_or_default(),
+    )
+    .map_err(|e| AppError::internal(format!("stored filter invalid: {e}")))?;
+    let snapshot = snapshot_of(&state, &request, Some(filter), no_dependencies).await?;
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, Some(sid), &connection_id)?;
-    let reader = sse::Reader::new(
+    let mut reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Stream {
             id: sid,
@@ -121,6 +159,9 @@ pub async fn by_id(
         Duration::from_millis(state.config.heartbeat_ms),
         state.shutdown.clone(),
     );
+    if let Some(snap) = snapshot {
+        reader = reader.with_snapshot(snap);
+    }
     Ok(sse_response().streaming(reader.into_stream()))
 }
 

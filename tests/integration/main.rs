@@ -14,6 +14,7 @@ mod graphql;
 mod ingest;
 mod interop;
 mod real_streams;
+mod replay;
 mod stream;
 mod stream_access;
 mod streams;
