@@ -34,6 +34,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Failed logins allowed per account and per client address within 5 minutes, then 429.
     pub login_attempts: u32,
+    /// Events of the global log to keep (0 = all); older positions are served a snapshot first.
+    pub retention_events: u64,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             session_max_secs: 12 * 3600,
             secure_cookies: false,
             login_attempts: 10,
+            retention_events: 0,
         }
     }
 }
@@ -67,6 +70,7 @@ struct FileConfig {
     session_max_secs: Option<u64>,
     secure_cookies: Option<bool>,
     login_attempts: Option<u32>,
+    retention_events: Option<u64>,
 }
 
 /// Values given on the command line.
@@ -117,6 +121,11 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError::Env("STIXHUB_MAX_OBJECT_BYTES", v))?;
         }
+        if let Some(v) = env("STIXHUB_RETENTION_EVENTS") {
+            c.retention_events = v
+                .parse()
+                .map_err(|_| ConfigError::Env("STIXHUB_RETENTION_EVENTS", v))?;
+        }
         if let Some(v) = env("STIXHUB_SECURE_COOKIES") {
             c.secure_cookies = matches!(v.trim(), "1" | "true" | "yes");
         }
@@ -164,6 +173,9 @@ impl Config {
         }
         if let Some(v) = f.secure_cookies {
             self.secure_cookies = v;
+        }
+        if let Some(v) = f.retention_events {
+            self.retention_events = v;
         }
         if let Some(v) = f.login_attempts {
             self.login_attempts = v.max(1);

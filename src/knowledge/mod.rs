@@ -150,6 +150,7 @@ pub fn import_bundle(
             first_index,
         })
         .collect();
+    store.enforce_retention()?;
     Ok(report)
 }
 
@@ -262,6 +263,7 @@ pub fn delete_object(
     streams::append(&mut w, &stream_filters, id, EventKind::Delete, None, &obj)?;
     w.delete_object(stix_id);
     w.commit()?;
+    store.enforce_retention()?;
     Ok(true)
 }
 

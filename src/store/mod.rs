@@ -12,6 +12,7 @@ mod browse;
 mod clock;
 mod event_id;
 pub mod records;
+mod retention;
 mod streams;
 mod writer;
 
@@ -88,6 +89,8 @@ struct Inner {
     write_lock: Mutex<()>,
     head_tx: watch::Sender<EventId>,
     streams_tx: watch::Sender<u64>,
+    /// Events of the global log to keep (0 = all); see `retention.rs`.
+    retention: std::sync::atomic::AtomicU64,
 }
 
 /// Cheap to clone; all clones share one database.
@@ -154,6 +157,7 @@ impl Store {
                 write_lock: Mutex::new(()),
                 head_tx,
                 streams_tx,
+                retention: std::sync::atomic::AtomicU64::new(0),
                 trees,
             }),
         })

@@ -47,16 +47,25 @@ fn request_of(
     Ok((request, q))
 }
 
-/// The snapshot a request asks for: `recover` later than the position → the current state of what was updated
-/// in between, then the log from the recover point (spec §2.7).
+/// The snapshot a request needs: `recover` later than the position, or a position older than the kept log →
+/// the current state of what was updated in between, then the log from that point (spec §2.7, B03).
 async fn snapshot_of(
     state: &AppState,
     request: &stream::StreamRequest,
     filter: Option<crate::filter::FilterGroup>,
     no_dependencies: bool,
 ) -> Result<Option<stream::snapshot::Snapshot>, AppError> {
-    let (Some(after), Some(recover)) = (request.after, request.recover) else {
+    let Some(after) = request.after else {
         return Ok(None);
+    };
+    // B03: a position older than the kept log gets the current state of what changed since, then the log
+    // from the oldest kept event — never a silent skip.
+    let trimmed = state.store.trimmed_through()?.filter(|t| after < *t);
+    let recover = match (request.recover, trimmed) {
+        (Some(r), Some(t)) => r.max(t),
+        (Some(r), None) => r,
+        (None, Some(t)) => t,
+        (None, None) => return Ok(None),
     };
     if recover <= after {
         return Ok(None);

@@ -189,3 +189,51 @@ async fn recover_serves_current_state_then_the_log() {
     assert_eq!(names, ["ioc 1, renamed", "ioc 3"]);
     hub.stop().await;
 }
+
+/// B03: with retention, the log keeps about `retention_events`; a reader whose position is older than what is
+/// kept first gets the current state of everything that changed since its position (a snapshot), then the
+/// kept log — every object arrives, and `connected` shows where the kept log starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b03_positions_older_than_the_kept_log_get_a_snapshot_first() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let hub = Hub::start_with(dir, |c| c.retention_events = 1000).await;
+    let stream = hub
+        .create_stream(json!({"name": "all", "started": true}))
+        .await;
+    let sid = stream["id"].as_str().unwrap().to_string();
+    let batch = |from: u32| bundle((from..from + 1000).map(|n| indicator(n, "x")).collect());
+    hub.import(&batch(1)).await;
+    let first = collect(hub.sse(&format!("/stream/{sid}?from=0"), &[]).await, 1000).await;
+    let cursor = first[9].id.clone().unwrap();
+    for start in [1001, 2001, 3001, 4001] {
+        hub.import(&batch(start)).await;
+    }
+    let mut sse = hub.sse("/stream?from=0", &[]).await;
+    let connected = sse.next(Duration::from_secs(5)).await.unwrap().json();
+    let kept = connected["streamSize"].as_u64().unwrap();
+    assert!(
+        (1000..=1100).contains(&kept),
+        "the log holds retention + slack: {connected}"
+    );
+    let first_kept = crate::common::parse_id(connected["firstEventId"].as_str().unwrap());
+    assert!(
+        first_kept > crate::common::parse_id(&cursor),
+        "the gap is visible: {connected}"
+    );
+    let frames = collect(
+        hub.sse(&format!("/stream/{sid}?from={cursor}"), &[]).await,
+        4990,
+    )
+    .await;
+    assert_eq!(
+        frames[0].json()["origin"]["referer"],
+        "init-create",
+        "a snapshot comes first"
+    );
+    let got = ids(&frames);
+    for n in 11..=5000 {
+        let id = format!("indicator--12121212-0000-4000-8000-{n:012}");
+        assert!(got.contains(&id), "{id} was silently skipped");
+    }
+    hub.stop().await;
+}
