@@ -3,13 +3,15 @@
 //! Trees: `meta` (schema version, hub id, last event id, advertised id, event count), `objects` (STIX id →
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
 //! `users`, `tokens` (key = SHA-256 of the token), `streams` (definitions), `stream_sent` (stream id ‖ STIX id
-//! of every object already emitted to a stream, so dependencies go out once per stream).
+//! of every object already emitted to a stream, so dependencies go out once per stream), `collections` (TAXII)
+//! and `feeds` (CSV) definitions.
 
 mod accounts;
 mod baseline;
 mod clock;
 mod event_id;
 pub mod records;
+mod sharing;
 mod streams;
 mod writer;
 
@@ -23,8 +25,8 @@ pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry, StreamEntryV1, StreamEntryV2,
-    StreamV1, TokenV1, UserV1,
+    CollectionV1, EventV1, FeedV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry,
+    StreamEntryV1, StreamEntryV2, StreamV1, TokenV1, UserV1,
 };
 pub use writer::Writer;
 
@@ -74,6 +76,8 @@ pub(crate) struct Trees {
     pub tokens: sled::Tree,
     pub streams: sled::Tree,
     pub stream_sent: sled::Tree,
+    pub collections: sled::Tree,
+    pub feeds: sled::Tree,
 }
 
 struct Inner {
@@ -126,6 +130,8 @@ impl Store {
             tokens: db.open_tree("tokens")?,
             streams: db.open_tree("streams")?,
             stream_sent: db.open_tree("stream_sent")?,
+            collections: db.open_tree("collections")?,
+            feeds: db.open_tree("feeds")?,
             db,
         };
         let hub_id = init_meta(&trees.meta)?;
