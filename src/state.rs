@@ -14,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled at shutdown: SSE readers end their responses.
     pub shutdown: CancellationToken,
+    /// TAXII's read-side version index and status resources.
+    pub taxii: crate::taxii::Index,
 }
 
 impl AppState {

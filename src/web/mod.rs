@@ -1,13 +1,19 @@
 //! HTTP routes only: handlers translate between HTTP and the lower modules.
 
 mod api;
+mod collections;
 mod extract;
+mod feeds;
 pub mod graphql;
 mod index;
 mod middleware;
 mod public;
+mod sharing;
 mod stream;
 mod streams;
+mod taxii;
+mod taxii_http;
+mod taxii_post;
 
 use actix_web::web;
 
@@ -32,6 +38,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/streams/{id}/start", web::post().to(streams::start))
                 .route("/streams/{id}/stop", web::post().to(streams::stop))
                 .route("/public/streams", web::get().to(streams::public_list))
+                .route("/collections", web::get().to(collections::list))
+                .route("/collections", web::post().to(collections::create))
+                .route("/collections/{id}", web::get().to(collections::get))
+                .route("/collections/{id}", web::patch().to(collections::patch))
+                .route("/collections/{id}", web::delete().to(collections::delete))
+                .route(
+                    "/public/collections",
+                    web::get().to(collections::public_list),
+                )
+                .route("/feeds", web::get().to(feeds::list))
+                .route("/feeds", web::post().to(feeds::create))
+                .route("/feeds/{id}", web::get().to(feeds::get))
+                .route("/feeds/{id}", web::patch().to(feeds::patch))
+                .route("/feeds/{id}", web::delete().to(feeds::delete))
+                .route("/public/feeds", web::get().to(feeds::public_list))
                 .default_service(web::to(api::not_found)),
         )
         .route("/stream", web::get().to(stream::global))
@@ -41,6 +62,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/stream/{id}", web::get().to(stream::by_id))
         .route("/public", web::get().to(public::page))
+        .service(taxii::scope())
+        .route("/feeds/{id}", web::get().to(feeds::csv))
         .route("/graphql", web::post().to(graphql::handle))
         .default_service(web::to(api::not_found));
 }
