@@ -12,3 +12,5 @@ mod ingest;
 mod interop;
 mod stream;
 mod streams;
+mod taxii;
+mod taxii_more;
