@@ -272,6 +272,10 @@ pub async fn csv(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let feed = load(&state, &id)?;
+    let disposition = format!(
+        "inline; filename=\"stixhub-feed-{}.csv\"",
+        Uuid::from_bytes(feed.id)
+    );
     let clearance = sharing::reader_clearance(&state, &req, feed.public, feed.max_tlp)
         .await
         .map_err(|d| match d {
@@ -290,6 +294,7 @@ pub async fn csv(
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("Content-Disposition", disposition))
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .body(text))
 }

@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod common;
 mod data_files;
+mod feeds;
 mod field_cases;
 mod graphql;
 mod ingest;
