@@ -14,4 +14,5 @@ mod interop;
 mod stream;
 mod streams;
 mod taxii;
+mod taxii_interop;
 mod taxii_more;
