@@ -269,13 +269,16 @@ pub async fn run(args: BenchTaxiiArgs) -> bool {
     match run_inner(args).await {
         Ok(figures) => {
             let mut w = std::io::stdout();
+            let f = |a: &str, b: &str| figures[a][b].as_f64().unwrap_or(0.0);
             let _ = writeln!(
                 w,
-                "TAXII pages of {} through {} objects ({} pages), {} rounds, objects/s:\n             whole passes   pages after the first\n  stixhub   {:>12} {:>12}\n  medallion {:>12} {:>12}\n  ratio     {:>11}x {:>11}x",
+                "TAXII pages of {} through {} objects ({} pages), {} rounds, objects/s:\n\
+                 {:>12} {:>14} {:>22}\n{:>12} {:>14.0} {:>22.0}\n{:>12} {:>14.0} {:>22.0}\n{:>12} {:>13.1}x {:>21.1}x",
                 figures["page"], figures["hub"]["objects"], figures["hub"]["pages"], figures["rounds"],
-                figures["hub"]["objects_per_s"], figures["hub"]["later_pages_objects_per_s"],
-                figures["medallion"]["objects_per_s"], figures["medallion"]["later_pages_objects_per_s"],
-                figures["ratio"], figures["ratio_later_pages"]
+                "", "whole passes", "pages after the first",
+                "stixhub", f("hub", "objects_per_s"), f("hub", "later_pages_objects_per_s"),
+                "medallion", f("medallion", "objects_per_s"), f("medallion", "later_pages_objects_per_s"),
+                "ratio", figures["ratio"].as_f64().unwrap_or(0.0), figures["ratio_later_pages"].as_f64().unwrap_or(0.0)
             );
             if let Some(path) = json_out {
                 let _ = std::fs::write(path, figures.to_string());

@@ -98,7 +98,8 @@ pub async fn collection(
 ) -> Result<HttpResponse, TaxiiError> {
     negotiate(&req)?;
     let (c, _) = collection_reader(&state, &req, &id).await?;
-    let writer = may_write(&state, &req).await;
+    // Only a writable collection needs to know whether the caller may write (spares a password check).
+    let writer = c.can_write && may_write(&state, &req).await;
     Ok(reply(StatusCode::OK, &collection_resource(&c, writer)))
 }
 
