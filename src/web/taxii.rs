@@ -252,25 +252,41 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, TaxiiError> {
     )))
 }
 
-/// Every `/taxii2` route, with and without the trailing slash TAXII clients send.
+async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, TaxiiError> {
+    Err(TaxiiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+        format!("{} is not supported on {}", req.method(), req.path()),
+    ))
+}
+
+/// A TAXII resource at `path` with and without the trailing slash TAXII clients send; other methods → 405
+/// in the TAXII error shape.
+fn resource(path: &str) -> actix_web::Resource {
+    let paths = if path.is_empty() {
+        vec!["/".to_owned(), String::new()]
+    } else {
+        vec![format!("{path}/"), path.to_owned()]
+    };
+    web::resource(paths).default_service(web::to(method_not_allowed))
+}
+
+/// Every `/taxii2` route.
 pub fn scope() -> actix_web::Scope {
-    let both = |p: &str| [format!("{p}/"), p.to_owned()];
     let col = "/root/collections/{id}";
     web::scope("/taxii2")
-        .service(web::resource(["/", ""]).get(discovery))
-        .service(web::resource(both("/root")).get(api_root))
-        .service(web::resource(both("/root/collections")).get(collections))
-        .service(web::resource(both(col)).get(collection))
+        .service(resource("").get(discovery))
+        .service(resource("/root").get(api_root))
+        .service(resource("/root/collections").get(collections))
+        .service(resource(col).get(collection))
         .service(
-            web::resource(both(&format!("{col}/objects")))
+            resource(&format!("{col}/objects"))
                 .get(objects)
                 .post(add_objects),
         )
-        .service(web::resource(both(&format!("{col}/objects/{{object_id}}"))).get(object))
-        .service(
-            web::resource(both(&format!("{col}/objects/{{object_id}}/versions"))).get(versions),
-        )
-        .service(web::resource(both(&format!("{col}/manifest"))).get(manifest))
-        .service(web::resource(both("/root/status/{id}")).get(status))
+        .service(resource(&format!("{col}/objects/{{object_id}}")).get(object))
+        .service(resource(&format!("{col}/objects/{{object_id}}/versions")).get(versions))
+        .service(resource(&format!("{col}/manifest")).get(manifest))
+        .service(resource("/root/status/{id}").get(status))
         .default_service(web::to(not_found))
 }

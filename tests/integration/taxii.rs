@@ -111,6 +111,18 @@ async fn b24_anonymous_discovery_lists_only_public_collections() {
     let unknown = objects_path("00000000-0000-4000-8000-000000000000");
     assert_eq!(taxii(&hub, &unknown, Who::Admin).await.0, 404);
     assert_eq!(taxii(&hub, "/taxii2/nowhere/", Who::Anonymous).await.0, 404);
+    let res = hub
+        .client
+        .delete(hub.url(&objects_path(&public)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(
+        res.headers()["content-type"],
+        MEDIA,
+        "errors keep the TAXII media type"
+    );
 }
 
 fn labelled(n: u32, kind: &str, labels: &[&str]) -> Value {
