@@ -45,6 +45,17 @@ pub fn version_of(obj: &Map<String, Value>, added: EventId) -> String {
         .map_or_else(|| date_added(added), str::to_owned)
 }
 
+/// The STIX version of an object: its `spec_version`; without one, 2.1 for a cyber observable (no `created`
+/// nor `modified`) and 2.0 otherwise (a 2.1 SDO/SRO always carries it), as medallion decides.
+#[must_use]
+pub fn spec_version_of(obj: &Map<String, Value>) -> &str {
+    match obj.get("spec_version").and_then(Value::as_str) {
+        Some(v) => v,
+        None if !obj.contains_key("created") && !obj.contains_key("modified") => "2.1",
+        None => "2.0",
+    }
+}
+
 fn version_ms(obj: &Map<String, Value>, added: EventId) -> Option<i64> {
     crate::stix::Timestamp::parse(&version_of(obj, added))
         .ok()
@@ -116,10 +127,7 @@ pub fn page(
             continue;
         }
         if let Some(specs) = &q.spec_versions {
-            let spec = obj
-                .get("spec_version")
-                .and_then(Value::as_str)
-                .unwrap_or("2.1");
+            let spec = spec_version_of(&obj);
             if !specs.iter().any(|s| s == spec) {
                 continue;
             }

@@ -116,3 +116,20 @@ fn pages_versions_and_deletes() {
         "2024-01-01T00:00:00.123000Z"
     );
 }
+
+#[test]
+fn spec_version_without_the_property() {
+    let m = |v: Value| v.as_object().unwrap().clone();
+    assert_eq!(
+        spec_version_of(&m(json!({"type": "ipv4-addr", "value": "1.2.3.4"}))),
+        "2.1"
+    );
+    assert_eq!(
+        spec_version_of(&m(json!({"type": "malware", "created": "x"}))),
+        "2.0"
+    );
+    assert_eq!(
+        spec_version_of(&m(json!({"type": "malware", "spec_version": "2.1"}))),
+        "2.1"
+    );
+}

@@ -237,7 +237,8 @@ pub async fn manifest(
         .map(|i| {
             json!({"id": i.object.get("id").cloned().unwrap_or(Value::Null),
                    "date_added": taxii::date_added(i.added),
-                   "version": taxii::version_of(&i.object, i.added), "media_type": STIX_MEDIA})
+                   "version": taxii::version_of(&i.object, i.added),
+                   "media_type": format!("application/stix+json;version={}", taxii::spec_version_of(&i.object))})
         })
         .collect();
     Ok(page_reply(&page, "objects", entries))

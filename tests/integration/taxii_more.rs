@@ -8,6 +8,15 @@ use serde_json::{json, Value};
 use crate::common::{bundle, read_json, shared, Hub, TOKEN};
 use crate::taxii::{create_collection, eq_filter, taxii, Who, MEDIA};
 
+fn ids_of(body: &Value) -> Vec<String> {
+    body["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 /// The fixture's "High Value Indicator Collection", imported version by version in its `date_added` order.
 async fn medallion_collection(hub: &Hub) -> Vec<Value> {
     let data = read_json(&shared("taxii/medallion/default_data.json"));
@@ -74,19 +83,41 @@ async fn medallion_fixture_scenarios() {
         ])
     );
     let (_, _, manifest) = get(format!("{col}/manifest/?match[version]=all")).await;
-    let stored_versions: usize = {
-        let (_, _, every) = get(format!("{col}/objects/?match[version]=all")).await;
-        every["objects"].as_array().unwrap().len()
-    };
     assert_eq!(
         manifest["objects"].as_array().unwrap().len(),
-        stored_versions
+        objects.len(),
+        "every version of the fixture"
+    );
+    let (_, _, every) = get(format!("{col}/objects/?match[version]=all")).await;
+    assert_eq!(
+        ids_of(&every),
+        manifest["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    );
+    // medallion serves its malware version without `spec_version` as STIX 2.0; the hub upgrades what it
+    // ingests to 2.1, so every version here is 2.1 and `match[spec_version]=2.0` finds nothing.
+    let malware = "malware--c0931cc6-c75e-47e5-9036-78fabc95d4ec";
+    let (_, _, m) = get(format!("{col}/objects/{malware}/")).await;
+    assert_eq!(
+        (
+            m["objects"][0]["modified"].as_str(),
+            m["objects"][0]["spec_version"].as_str()
+        ),
+        (Some("2018-02-23T18:30:00.000Z"), Some("2.1"))
     );
     assert!(manifest["objects"]
         .as_array()
         .unwrap()
         .iter()
         .all(|m| m["media_type"] == "application/stix+json;version=2.1"));
+    let (_, _, v20) = get(format!("{col}/objects/?match[spec_version]=2.0")).await;
+    assert_eq!(v20, json!({"more": false}));
+    let (_, _, v21) = get(format!("{col}/objects/?match[spec_version]=2.0,2.1")).await;
+    assert_eq!(ids_of(&v21).len(), distinct.len());
     let (_, _, types) = get(format!("{col}/objects/?match[type]=indicator")).await;
     let expected_indicators = distinct
         .iter()
