@@ -161,6 +161,8 @@ async fn feed_order_rows_and_validation() {
             .collect(),
     ))
     .await;
+    // Rows are ordered by the millisecond the hub stored each version: make sure the update gets a later one.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     hub.import(&bundle(vec![indicator(
         3,
         "i3 updated",
