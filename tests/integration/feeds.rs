@@ -316,3 +316,58 @@ async fn public_page_lists_collections_and_feeds() {
         (1, Some(feed_url.as_str()))
     );
 }
+
+/// In headless Chromium (as `browser.rs`; skipped unless `.ci/run` installed it): the copy buttons of the
+/// TAXII discovery URL, a public collection and a public feed put exactly those URLs on the clipboard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_copy_buttons_of_collections_and_feeds() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !dir.join("node_modules/playwright-core").exists()
+        || !std::path::Path::new(&chromium).exists()
+    {
+        assert!(
+            std::env::var_os("STIXHUB_REQUIRE_BROWSER").is_none(),
+            "STIXHUB_REQUIRE_BROWSER is set but chromium/playwright-core is missing"
+        );
+        println!("browser: chromium or playwright-core not installed (run .ci/run), skipped");
+        return;
+    }
+    let hub = Hub::start().await;
+    let c = create_collection(&hub, json!({"name": "Copy TAXII", "public": true})).await;
+    let feed = create_feed(
+        &hub,
+        json!({"name": "Copy CSV", "public": true, "columns": ["name"]}),
+    )
+    .await;
+    let shot = hub.dir.path().join("public.png");
+    let args = (dir.join("public_copy.js"), hub.base.clone(), shot.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(args.0)
+            .arg(args.1)
+            .arg(args.2)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "browser run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(out.stdout.trim_ascii()).unwrap();
+    let expected = json!([
+        hub.base,
+        hub.url("/taxii2/"),
+        hub.url(&format!("/taxii2/root/collections/{c}/")),
+        hub.url(&format!("/feeds/{}", feed["id"].as_str().unwrap())),
+    ]);
+    assert_eq!(result["copied"], expected, "{result}");
+    assert_eq!(
+        result["errors"],
+        json!([]),
+        "no script or CSP errors: {result}"
+    );
+}
