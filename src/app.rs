@@ -61,6 +61,7 @@ pub async fn run(
         )),
         config: Arc::new(config),
         shutdown: shutdown.child_token(),
+        taxii: crate::taxii::Index::default(),
     };
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());

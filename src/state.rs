@@ -17,6 +17,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Failed-login throttling (admin login, TAXII Basic auth).
     pub logins: Arc<LoginGuard>,
+    /// TAXII's read-side version index and status resources.
+    pub taxii: crate::taxii::Index,
 }
 
 impl AppState {

@@ -4,7 +4,7 @@
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
 //! `users`, `groups`, `tokens` (key = SHA-256 of the token), `sessions` (key = SHA-256 of the cookie),
 //! `streams` (definitions), `stream_sent` (stream id ‖ STIX id of every object already emitted to a stream, so
-//! dependencies go out once per stream).
+//! dependencies go out once per stream), `collections` (TAXII) and `feeds` (CSV) definitions.
 
 mod accounts;
 mod baseline;
@@ -13,6 +13,7 @@ mod clock;
 mod event_id;
 pub mod records;
 mod retention;
+mod sharing;
 mod streams;
 mod writer;
 
@@ -27,8 +28,8 @@ pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, GroupV1, ObjectV1, SessionV1, StoredEvent, StoredObject, StoredStreamEntry,
-    StreamEntryV1, StreamEntryV2, StreamV1, TokenV1, UserV1, UserV2,
+    CollectionV1, EventV1, FeedV1, GroupV1, ObjectV1, SessionV1, StoredEvent, StoredObject,
+    StoredStreamEntry, StreamEntryV1, StreamEntryV2, StreamV1, TokenV1, UserV1, UserV2,
 };
 pub use writer::Writer;
 
@@ -80,6 +81,8 @@ pub(crate) struct Trees {
     pub sessions: sled::Tree,
     pub streams: sled::Tree,
     pub stream_sent: sled::Tree,
+    pub collections: sled::Tree,
+    pub feeds: sled::Tree,
 }
 
 struct Inner {
@@ -136,6 +139,8 @@ impl Store {
             sessions: db.open_tree("sessions")?,
             streams: db.open_tree("streams")?,
             stream_sent: db.open_tree("stream_sent")?,
+            collections: db.open_tree("collections")?,
+            feeds: db.open_tree("feeds")?,
             db,
         };
         let hub_id = init_meta(&trees.meta)?;
