@@ -28,7 +28,7 @@ pub fn taxii_url(base: &str, id: [u8; 16]) -> String {
     format!("{base}/taxii2/root/collections/{}/", Uuid::from_bytes(id))
 }
 
-fn collection_json(c: &CollectionV1, base: &str) -> Value {
+pub fn collection_json(c: &CollectionV1, base: &str) -> Value {
     let mut m = common(c).to_json(c.id, c.created_at_ms);
     m.insert("can_write".into(), Value::Bool(c.can_write));
     m.insert("url".into(), Value::String(taxii_url(base, c.id)));
@@ -64,7 +64,7 @@ pub fn parse_id(id: &str) -> Option<[u8; 16]> {
     Uuid::parse_str(id).ok().map(|u| *u.as_bytes())
 }
 
-fn load(state: &AppState, id: &str) -> Result<CollectionV1, AppError> {
+pub fn load(state: &AppState, id: &str) -> Result<CollectionV1, AppError> {
     let missing = || AppError::NotFound(format!("no collection with id '{id}'"));
     state
         .store
@@ -87,30 +87,44 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(all))
 }
 
+/// Creates (`id` None) or updates a collection from validated fields; shared by the API and the admin pages.
+pub fn save(
+    state: &AppState,
+    id: Option<&str>,
+    fields: &Map<String, Value>,
+) -> Result<CollectionV1, AppError> {
+    let mut c = match id {
+        Some(id) => load(state, id)?,
+        None => {
+            if !fields.contains_key("name") {
+                return Err(AppError::BadRequest("name is required".into()));
+            }
+            CollectionV1 {
+                id: *Uuid::new_v4().as_bytes(),
+                name: String::new(),
+                description: String::new(),
+                filters_json: Common::new().filters_json,
+                public: false,
+                max_tlp: 0,
+                authorized_groups: Vec::new(),
+                can_write: false,
+                created_at_ms: now_ms(),
+            }
+        }
+    };
+    apply(&mut c, fields)?;
+    super::sharing::check_groups(state, &c.authorized_groups)?;
+    state.store.put_collection(&c)?;
+    Ok(c)
+}
+
 pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let fields = parse_body(&body)?;
-    if !fields.contains_key("name") {
-        return Err(AppError::BadRequest("name is required".into()));
-    }
-    let empty = Common::new();
-    let mut c = CollectionV1 {
-        id: *Uuid::new_v4().as_bytes(),
-        name: String::new(),
-        description: String::new(),
-        filters_json: empty.filters_json,
-        public: false,
-        max_tlp: 0,
-        authorized_groups: Vec::new(),
-        can_write: false,
-        created_at_ms: now_ms(),
-    };
-    apply(&mut c, &fields)?;
-    state.store.put_collection(&c)?;
+    let c = save(&state, None, &parse_body(&body)?)?;
     Ok(HttpResponse::Created().json(collection_json(&c, &base_url(&req))))
 }
 
@@ -130,9 +144,7 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let mut c = load(&state, &id)?;
-    apply(&mut c, &parse_body(&body)?)?;
-    state.store.put_collection(&c)?;
+    let c = save(&state, Some(&id), &parse_body(&body)?)?;
     Ok(HttpResponse::Ok().json(collection_json(&c, &base_url(&req))))
 }
 

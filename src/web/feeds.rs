@@ -70,7 +70,7 @@ fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
     Ok(Some(secs))
 }
 
-fn feed_json(f: &FeedV1, base: &str) -> Value {
+pub fn feed_json(f: &FeedV1, base: &str) -> Value {
     let mut m = common(f).to_json(f.id, f.created_at_ms);
     let extra = json!({
         "columns": f.columns, "separator": f.separator.to_string(), "multi_value_separator": f.multi_separator,
@@ -159,7 +159,7 @@ fn apply(f: &mut FeedV1, body: &Map<String, Value>) -> Result<(), AppError> {
     Ok(())
 }
 
-fn load(state: &AppState, id: &str) -> Result<FeedV1, AppError> {
+pub fn load(state: &AppState, id: &str) -> Result<FeedV1, AppError> {
     let missing = || AppError::NotFound(format!("no feed with id '{id}'"));
     let key = Uuid::parse_str(id).map_err(|_| missing())?;
     state.store.get_feed(*key.as_bytes())?.ok_or_else(missing)
@@ -180,37 +180,51 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(all))
 }
 
+/// Creates (`id` None) or updates a feed from validated fields; shared by the API and the admin pages.
+pub fn save(
+    state: &AppState,
+    id: Option<&str>,
+    fields: &Map<String, Value>,
+) -> Result<FeedV1, AppError> {
+    let mut f = match id {
+        Some(id) => load(state, id)?,
+        None => {
+            for required in ["name", "columns"] {
+                if !fields.contains_key(required) {
+                    return Err(AppError::BadRequest(format!("{required} is required")));
+                }
+            }
+            FeedV1 {
+                id: *Uuid::new_v4().as_bytes(),
+                name: String::new(),
+                description: String::new(),
+                filters_json: Common::new().filters_json,
+                public: false,
+                max_tlp: 0,
+                authorized_groups: Vec::new(),
+                columns: Vec::new(),
+                separator: ',',
+                multi_separator: "|".into(),
+                header: true,
+                window_secs: None,
+                max_rows: feeds::DEFAULT_ROWS,
+                created_at_ms: now_ms(),
+            }
+        }
+    };
+    apply(&mut f, fields)?;
+    super::sharing::check_groups(state, &f.authorized_groups)?;
+    state.store.put_feed(&f)?;
+    Ok(f)
+}
+
 pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let fields = parse_body(&body)?;
-    for required in ["name", "columns"] {
-        if !fields.contains_key(required) {
-            return Err(AppError::BadRequest(format!("{required} is required")));
-        }
-    }
-    let empty = Common::new();
-    let mut f = FeedV1 {
-        id: *Uuid::new_v4().as_bytes(),
-        name: String::new(),
-        description: String::new(),
-        filters_json: empty.filters_json,
-        public: false,
-        max_tlp: 0,
-        authorized_groups: Vec::new(),
-        columns: Vec::new(),
-        separator: ',',
-        multi_separator: "|".into(),
-        header: true,
-        window_secs: None,
-        max_rows: feeds::DEFAULT_ROWS,
-        created_at_ms: now_ms(),
-    };
-    apply(&mut f, &fields)?;
-    state.store.put_feed(&f)?;
+    let f = save(&state, None, &parse_body(&body)?)?;
     Ok(HttpResponse::Created().json(feed_json(&f, &base_url(&req))))
 }
 
@@ -230,9 +244,7 @@ pub async fn patch(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let mut f = load(&state, &id)?;
-    apply(&mut f, &parse_body(&body)?)?;
-    state.store.put_feed(&f)?;
+    let f = save(&state, Some(&id), &parse_body(&body)?)?;
     Ok(HttpResponse::Ok().json(feed_json(&f, &base_url(&req))))
 }
 

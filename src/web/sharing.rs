@@ -121,6 +121,19 @@ impl Default for Common {
     }
 }
 
+/// Authorized groups must exist (a typo would lock everyone but admins out).
+pub fn check_groups(state: &AppState, groups: &[[u8; 16]]) -> Result<(), AppError> {
+    for g in groups {
+        if state.store.get_group(*g)?.is_none() {
+            return Err(AppError::BadRequest(format!(
+                "authorized_groups: no group with id '{}'",
+                uuid::Uuid::from_bytes(*g)
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, AppError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
