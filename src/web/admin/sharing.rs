@@ -278,7 +278,7 @@ impl Form {
                     .split(',')
                     .map(str::trim)
                     .filter(|c| !c.is_empty())
-                    .map(|c| s(c))
+                    .map(&s)
                     .collect();
                 m.insert("columns".into(), Value::Array(cols));
                 m.insert("separator".into(), s(&self.separator));
