@@ -26,6 +26,21 @@ pub enum RunError {
 }
 
 /// Opens the data directory (creating it) and bootstraps the admin on first start.
+/// A reader that stops reading (its receive window stays at zero) is disconnected by the kernel once unsent
+/// data has waited `timeout` (TCP_USER_TIMEOUT covers zero-window stalls): a stalled SSE reader ends, and its
+/// buffers are freed, instead of staying open forever. 0 leaves the system default.
+fn drop_stalled_after(conn: &dyn std::any::Any, timeout: Duration) {
+    if timeout.is_zero() {
+        return;
+    }
+    if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Err(e) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(timeout)) {
+            tracing::debug!(error = %e, "TCP_USER_TIMEOUT not set");
+        }
+    }
+}
+
 pub fn open_store(config: &Config) -> Result<Store, RunError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let store = Store::open(&config.data_dir)?;
@@ -66,6 +81,7 @@ pub async fn run(
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());
     let schema = web::Data::new(routes::graphql::schema());
+    let stall_timeout = Duration::from_secs(state.config.stall_timeout_secs);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -77,6 +93,7 @@ pub async fn run(
     // Idle keep-alive longer than common client pools keep connections, so a client never sends on a
     // connection the server is closing at that moment (nginx uses 75 s too).
     .keep_alive(Duration::from_secs(75))
+    .on_connect(move |conn, _| drop_stalled_after(conn, stall_timeout))
     .listen(listener)?
     .disable_signals()
     .shutdown_timeout(5)

@@ -36,6 +36,8 @@ pub struct Config {
     pub login_attempts: u32,
     /// Events of the global log to keep (0 = all); older positions are served a snapshot first.
     pub retention_events: u64,
+    /// A connection whose reader stops reading is closed once unsent data has waited this long (0 = never).
+    pub stall_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             secure_cookies: false,
             login_attempts: 10,
             retention_events: 0,
+            stall_timeout_secs: 60,
         }
     }
 }
@@ -71,6 +74,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     login_attempts: Option<u32>,
     retention_events: Option<u64>,
+    stall_timeout_secs: Option<u64>,
 }
 
 /// Values given on the command line.
@@ -173,6 +177,9 @@ impl Config {
         }
         if let Some(v) = f.secure_cookies {
             self.secure_cookies = v;
+        }
+        if let Some(v) = f.stall_timeout_secs {
+            self.stall_timeout_secs = v;
         }
         if let Some(v) = f.retention_events {
             self.retention_events = v;

@@ -289,3 +289,59 @@ async fn shutdown_ends_open_streams() {
     assert!(end.is_ok(), "stream still open after shutdown");
     stopping.await.unwrap();
 }
+
+/// B09 (soak side): a reader that stops reading is disconnected once the hub's unsent data has waited
+/// `stall_timeout_secs` (TCP_USER_TIMEOUT covers a zero receive window), instead of staying open for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_readers_are_eventually_disconnected() {
+    use std::io::{Read, Write};
+    let hub = Hub::start_with(std::sync::Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.stall_timeout_secs = 2;
+    })
+    .await;
+    hub.import_file(&crate::common::shared(
+        "stix21/mitre-attack/ics-attack-18.1.json",
+    ))
+    .await;
+    let stream = hub
+        .create_stream(serde_json::json!({"name": "all", "public": true, "started": true}))
+        .await;
+    let addr: std::net::SocketAddr = hub.base.trim_start_matches("http://").parse().unwrap();
+    let path = format!("/stream/{}?from=0", stream["id"].as_str().unwrap());
+    let outcome = tokio::task::spawn_blocking(move || {
+        let sock =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        sock.set_recv_buffer_size(4096).unwrap();
+        sock.connect(&addr.into()).unwrap();
+        let mut tcp: std::net::TcpStream = sock.into();
+        write!(tcp, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+        // Never read while the hub has megabytes to send: its data waits on a zero window.
+        std::thread::sleep(std::time::Duration::from_secs(6));
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut total = 0usize;
+        let mut buf = vec![0u8; 65536];
+        loop {
+            match tcp.read(&mut buf) {
+                Ok(0) => return ("closed", total),
+                Ok(n) => total += n,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    return ("still open", total)
+                }
+                Err(_) => return ("reset", total),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_ne!(
+        outcome.0, "still open",
+        "the stalled reader was not dropped: {outcome:?}"
+    );
+    // It got far less than the whole replay (several MB): the hub gave up on it.
+    assert!(outcome.1 < 4_000_000, "{outcome:?}");
+    hub.stop().await;
+}
