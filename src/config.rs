@@ -24,6 +24,9 @@ pub struct Config {
     /// Largest accepted single STIX object; a larger one is rejected alone.
     pub max_object_bytes: usize,
     pub heartbeat_ms: u64,
+    /// A synchronizer connection that receives nothing (not even a heartbeat) for this long is dropped and
+    /// reopened: remotes heartbeat every 5 s, so this catches a stalled peer.
+    pub sync_idle_timeout_ms: u64,
     /// First start only: the admin's password / an API token for the admin.
     pub admin_password: Option<Secret>,
     pub admin_token: Option<Secret>,
@@ -37,6 +40,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024 * 1024,
             max_object_bytes: 8 * 1024 * 1024,
             heartbeat_ms: 5000,
+            sync_idle_timeout_ms: 60_000,
             admin_password: None,
             admin_token: None,
         }

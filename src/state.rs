@@ -23,6 +23,7 @@ impl AppState {
             hub_id: self.store.hub_id().to_string(),
             source: source.to_owned(),
             user: user.map(str::to_owned),
+            upstream_hub: None,
         }
     }
 }

@@ -82,6 +82,7 @@ fn ingest_one(store: &Store, path: &Path) -> Result<Ingest, String> {
         hub_id: store.hub_id().to_string(),
         source: "bench".into(),
         user: None,
+        upstream_hub: None,
     };
     let start = Instant::now();
     let report = knowledge::import_bundle(store, &body, usize::MAX, &origin, &mut |_, _| {})

@@ -3,7 +3,8 @@
 //! Trees: `meta` (schema version, hub id, last event id, advertised id, event count), `objects` (STIX id →
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
 //! `users`, `tokens` (key = SHA-256 of the token), `streams` (definitions), `stream_sent` (stream id ‖ STIX id
-//! of every object already emitted to a stream, so dependencies go out once per stream).
+//! of every object already emitted to a stream, so dependencies go out once per stream), `synchronizers`
+//! (definitions, token included) and `sync_state` (each synchronizer's cursor, written with its batches).
 
 mod accounts;
 mod baseline;
@@ -11,6 +12,7 @@ mod clock;
 mod event_id;
 pub mod records;
 mod streams;
+mod synchronizers;
 mod writer;
 
 use std::path::Path;
@@ -23,8 +25,9 @@ pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, ObjectV1, StoredEvent, StoredObject, StoredStreamEntry, StreamEntryV1, StreamEntryV2,
-    StreamV1, TokenV1, UserV1,
+    EventV1, ObjectV1, ParkedV1, StoredEvent, StoredObject, StoredStreamEntry, StoredSyncState,
+    StreamEntryV1, StreamEntryV2, StreamV1, SyncErrorV1, SyncStateV1, SynchronizerV1, TokenV1,
+    UserV1,
 };
 pub use writer::Writer;
 
@@ -74,6 +77,8 @@ pub(crate) struct Trees {
     pub tokens: sled::Tree,
     pub streams: sled::Tree,
     pub stream_sent: sled::Tree,
+    pub synchronizers: sled::Tree,
+    pub sync_state: sled::Tree,
 }
 
 struct Inner {
@@ -83,6 +88,7 @@ struct Inner {
     write_lock: Mutex<()>,
     head_tx: watch::Sender<EventId>,
     streams_tx: watch::Sender<u64>,
+    sync_tx: watch::Sender<u64>,
 }
 
 /// Cheap to clone; all clones share one database.
@@ -126,6 +132,8 @@ impl Store {
             tokens: db.open_tree("tokens")?,
             streams: db.open_tree("streams")?,
             stream_sent: db.open_tree("stream_sent")?,
+            synchronizers: db.open_tree("synchronizers")?,
+            sync_state: db.open_tree("sync_state")?,
             db,
         };
         let hub_id = init_meta(&trees.meta)?;
@@ -140,6 +148,7 @@ impl Store {
         let advertised = read_id(META_ADVERTISED)?;
         let (head_tx, _) = watch::channel(last);
         let (streams_tx, _) = watch::channel(0);
+        let (sync_tx, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
                 hub_id,
@@ -147,6 +156,7 @@ impl Store {
                 write_lock: Mutex::new(()),
                 head_tx,
                 streams_tx,
+                sync_tx,
                 trees,
             }),
         })
