@@ -11,4 +11,5 @@ pub mod state;
 pub mod stix;
 pub mod store;
 pub mod stream;
+pub mod sync;
 pub mod web;

@@ -14,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled at shutdown: SSE readers end their responses.
     pub shutdown: CancellationToken,
+    /// Run-time status of the synchronizers (written by their tasks).
+    pub syncs: crate::sync::Registry,
 }
 
 impl AppState {

@@ -8,6 +8,7 @@ mod middleware;
 mod public;
 mod stream;
 mod streams;
+mod synchronizers;
 
 use actix_web::web;
 
@@ -32,6 +33,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/streams/{id}/start", web::post().to(streams::start))
                 .route("/streams/{id}/stop", web::post().to(streams::stop))
                 .route("/public/streams", web::get().to(streams::public_list))
+                .route("/synchronizers", web::get().to(synchronizers::list))
+                .route("/synchronizers", web::post().to(synchronizers::create))
+                .route(
+                    "/synchronizers/discover",
+                    web::post().to(synchronizers::discover),
+                )
+                .route("/synchronizers/{id}", web::get().to(synchronizers::get))
+                .route("/synchronizers/{id}", web::patch().to(synchronizers::patch))
+                .route(
+                    "/synchronizers/{id}",
+                    web::delete().to(synchronizers::delete),
+                )
+                .route(
+                    "/synchronizers/{id}/start",
+                    web::post().to(synchronizers::start),
+                )
+                .route(
+                    "/synchronizers/{id}/stop",
+                    web::post().to(synchronizers::stop),
+                )
                 .default_service(web::to(api::not_found)),
         )
         .route("/stream", web::get().to(stream::global))
