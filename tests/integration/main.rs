@@ -12,3 +12,4 @@ mod ingest;
 mod interop;
 mod stream;
 mod streams;
+mod sync;
