@@ -304,6 +304,7 @@ pub fn apply_batch(
         pending: Vec::new(),
         filters,
     };
+    let state_before = state.cursor.clone();
     let mut had_data = false;
     for e in frames {
         match e.event.as_str() {
@@ -332,5 +333,6 @@ pub fn apply_batch(
     let Batch { mut w, state, .. } = b;
     w.put_sync_state(ctx.sync_id, &StoredSyncState::V1(state.clone()))?;
     w.commit()?;
+    tracing::debug!(from = ?state_before, to = ?state.cursor, frames = frames.len(), "synchronizer batch applied");
     Ok(Some(state))
 }

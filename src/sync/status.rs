@@ -27,6 +27,10 @@ pub struct Status {
     pub last_connected_at_ms: Option<i64>,
     /// When the last batch was applied.
     pub last_applied_at_ms: Option<i64>,
+    /// Cursor and events applied as last made durable by the running task. The tree may briefly hold a
+    /// newer value that is not flushed yet (sled shows a transaction before its flush), which a crash
+    /// would take back, so the API shows this one while a task runs.
+    pub durable: Option<(Option<String>, u64)>,
 }
 
 /// Shared by the supervisor's tasks (writers) and the API (reader).

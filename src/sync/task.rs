@@ -77,6 +77,8 @@ pub async fn run(ctx: TaskCtx) {
         }
         Err(_) => return,
     };
+    let durable = (state.cursor.clone(), state.events_applied);
+    ctx.registry.update(id, |s| s.durable = Some(durable));
     let mut backoff = Backoff { attempt: 0 };
     loop {
         ctx.registry.update(id, |s| s.state = State::Connecting);
@@ -103,7 +105,10 @@ pub async fn run(ctx: TaskCtx) {
             () = tokio::time::sleep(delay) => {}
         }
     }
-    ctx.registry.update(id, |s| s.state = State::Stopped);
+    ctx.registry.update(id, |s| {
+        s.state = State::Stopped;
+        s.durable = None;
+    });
 }
 
 /// Index just after the last resume point within the first `BATCH_FRAMES` frames (or the first one after
@@ -192,9 +197,13 @@ async fn session(ctx: &TaskCtx, state: &mut SyncStateV1, progressed: &mut bool) 
                 match done {
                     Ok(Ok(None)) => return End::Cancelled,
                     Ok(Ok(Some(s))) => {
+                        let durable = (s.cursor.clone(), s.events_applied);
                         *state = s;
                         last_commit = tokio::time::Instant::now();
-                        ctx.registry.update(id, |st| st.last_applied_at_ms = Some(now()));
+                        ctx.registry.update(id, |st| {
+                            st.last_applied_at_ms = Some(now());
+                            st.durable = Some(durable);
+                        });
                     }
                     Ok(Err(e)) => return End::Store(e),
                     Err(e) => return End::Store(StoreError::Io(e.to_string())),

@@ -17,8 +17,11 @@ fn ms_of(id: &str) -> Option<i64> {
 }
 
 fn sync_json(state: &AppState, s: &SynchronizerV1) -> Result<Value, AppError> {
-    let progress = state.store.get_sync_state(s.id)?;
+    let mut progress = state.store.get_sync_state(s.id)?;
     let status = state.syncs.get(s.id);
+    if let Some((cursor, applied)) = status.durable.clone() {
+        (progress.cursor, progress.events_applied) = (cursor, applied);
+    }
     let now = i64::try_from(now_ms()).unwrap_or(i64::MAX);
     let lag = progress
         .cursor

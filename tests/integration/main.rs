@@ -13,3 +13,4 @@ mod interop;
 mod stream;
 mod streams;
 mod sync;
+mod sync_crash;
