@@ -91,7 +91,15 @@ fn transport(e: &reqwest::Error) -> RemoteError {
         source = s.source();
     }
     let lower = text.to_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    let tls_markers = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "fatal alert",
+        "peer is incompatible",
+    ];
+    if tls_markers.iter().any(|m| lower.contains(m)) {
         RemoteError::Tls(text)
     } else if e.is_connect() || e.is_timeout() {
         RemoteError::Unreachable(text)

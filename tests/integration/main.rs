@@ -14,3 +14,4 @@ mod stream;
 mod streams;
 mod sync;
 mod sync_crash;
+mod sync_remote;
