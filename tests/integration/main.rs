@@ -14,4 +14,5 @@ mod stream;
 mod streams;
 mod sync;
 mod sync_crash;
+mod sync_mesh;
 mod sync_remote;
