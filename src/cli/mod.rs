@@ -3,6 +3,7 @@
 mod bench;
 mod fanout;
 mod import;
+mod sync_bench;
 
 use std::path::PathBuf;
 

@@ -13,6 +13,7 @@ mod interop;
 mod stream;
 mod streams;
 mod sync;
+mod sync_corpus;
 mod sync_crash;
 mod sync_mesh;
 mod sync_remote;
