@@ -336,3 +336,46 @@ pub fn apply_batch(
     tracing::debug!(from = ?state_before, to = ?state.cursor, frames = frames.len(), "synchronizer batch applied");
     Ok(Some(state))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: Option<&str>, event: &str, data: &str) -> Event {
+        Event {
+            id: id.map(str::to_owned),
+            event: event.into(),
+            data: data.into(),
+        }
+    }
+
+    #[test]
+    fn ids_compare_numerically() {
+        assert!(id_after("1700000000000-10", "1700000000000-9"));
+        assert!(id_after("1700000000001-0", "1700000000000-99"));
+        assert!(!id_after("1700000000000-0", "1700000000000-0"));
+        assert!(!id_after("999-0", "1000-0"));
+    }
+
+    #[test]
+    fn dependencies_are_not_resume_points() {
+        let main = r#"{"version":"4","type":"create","data":{}}"#;
+        let dependency = r#"{"version":"4","origin":{"referer":"init-dependencies"},"data":{}}"#;
+        assert!(is_resume_point(&ev(Some("1-0"), "create", main)));
+        assert!(!is_resume_point(&ev(Some("1-0"), "create", dependency)));
+        assert!(is_resume_point(&ev(Some("2-0"), "heartbeat", "\"x\"")));
+        assert!(!is_resume_point(&ev(None, "heartbeat", "\"x\"")));
+        assert!(!is_resume_point(&ev(None, "connected", "{}")));
+        // Unreadable data still moves the cursor (it is reported, never retried forever).
+        assert!(is_resume_point(&ev(Some("3-0"), "update", "{not json")));
+    }
+
+    #[test]
+    fn the_cursor_only_moves_forward() {
+        let mut c = Some("5-0".to_owned());
+        advance(&mut c, Some(&"4-9".to_owned()));
+        assert_eq!(c.as_deref(), Some("5-0"));
+        advance(&mut c, Some(&"5-1".to_owned()));
+        assert_eq!(c.as_deref(), Some("5-1"));
+    }
+}

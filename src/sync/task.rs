@@ -233,3 +233,40 @@ async fn session(ctx: &TaskCtx, state: &mut SyncStateV1, progressed: &mut bool) 
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let mut b = Backoff { attempt: 0 };
+        let delays: Vec<Duration> = (0..12).map(|_| b.next()).collect();
+        for (i, d) in delays.iter().enumerate() {
+            let full = BACKOFF_BASE.saturating_mul(1 << i).min(BACKOFF_CAP);
+            assert!(
+                *d >= full / 2 && *d <= full,
+                "attempt {i}: {d:?} not in [{:?}, {full:?}]",
+                full / 2
+            );
+        }
+        assert!(delays[11] >= BACKOFF_CAP / 2);
+    }
+
+    #[test]
+    fn a_batch_never_ends_inside_an_event_s_dependencies() {
+        let main = |id: &str| Event {
+            id: Some(id.into()),
+            event: "create".into(),
+            data: r#"{"type":"create"}"#.into(),
+        };
+        let dep = |id: &str| Event {
+            id: Some(id.into()),
+            event: "create".into(),
+            data: "{}".into(),
+        };
+        assert_eq!(cut(&[main("1-0"), dep("2-0"), dep("2-0")]), Some(1));
+        assert_eq!(cut(&[main("1-0"), dep("2-0"), main("2-0")]), Some(3));
+        assert_eq!(cut(&[dep("2-0")]), None);
+    }
+}

@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::stix::{format_ms, parse_position_date_ms};
 use crate::store::{now_ms, SynchronizerV1};
 use crate::sync::client::{self, RemoteError};
+use crate::sync::State;
 
 fn ms_of(id: &str) -> Option<i64> {
     id.split_once('-').and_then(|(m, _)| m.parse().ok())
@@ -41,7 +42,12 @@ fn sync_json(state: &AppState, s: &SynchronizerV1) -> Result<Value, AppError> {
         "running": s.running,
         "created_at": format_ms(s.created_at_ms),
         "status": {
-            "state": if s.running { status.state } else { crate::sync::State::Stopped },
+            "state": match (s.running, status.state) {
+                (false, _) => State::Stopped,
+                // Running, and the supervisor has not picked it up yet.
+                (true, State::Stopped) => State::Connecting,
+                (true, st) => st,
+            },
             "cursor": progress.cursor,
             "events_applied": progress.events_applied,
             "lag_ms": lag,

@@ -22,8 +22,8 @@ fn identity(description: &str, modified: &str) -> Value {
 
 /// B25: A and B each follow the other's unfiltered stream. A creates an identity whose name has surrounding
 /// spaces and updates it twice within milliseconds, and changes an observable three times; B creates and
-/// updates an indicator. Both converge to the
-/// same state, each hub's log holds exactly the 8 changes (no echo), and the logs stop growing.
+/// updates an indicator. Both converge to the same state, each hub's log holds exactly the 8 changes (no
+/// echo), and the logs stop growing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hubs_syncing_each_other_converge_without_echo() {
     let a = Hub::start().await;
