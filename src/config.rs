@@ -56,6 +56,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_object_bytes: Option<usize>,
     heartbeat_ms: Option<u64>,
+    sync_idle_timeout_ms: Option<u64>,
 }
 
 /// Values given on the command line.
@@ -141,6 +142,9 @@ impl Config {
         }
         if let Some(v) = f.heartbeat_ms {
             self.heartbeat_ms = v.max(100);
+        }
+        if let Some(v) = f.sync_idle_timeout_ms {
+            self.sync_idle_timeout_ms = v.max(1000);
         }
         Ok(())
     }
