@@ -54,7 +54,8 @@ fn sync_json(state: &AppState, s: &SynchronizerV1) -> Result<Value, AppError> {
             "last_error": status.last_error,
             "last_connected_at": status.last_connected_at_ms.map(format_ms),
             "last_applied_at": status.last_applied_at_ms.map(format_ms),
-            "parked": progress.parked.iter().map(|p| json!({"id": p.stix_id, "missing": p.missing, "attempts": p.attempts})).collect::<Vec<_>>(),
+            "parked_count": progress.parked.len(),
+            "parked": progress.parked.iter().take(100).map(|p| json!({"id": p.stix_id, "missing": p.missing, "attempts": p.attempts})).collect::<Vec<_>>(),
             "errors": progress.errors.iter().map(|e| json!({"id": e.stix_id, "error": e.error, "at": format_ms(e.at_ms)})).collect::<Vec<_>>(),
         },
     }))

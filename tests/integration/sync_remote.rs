@@ -199,8 +199,9 @@ async fn recovers_from_404_closed_socket_and_stall_from_its_checkpoint() {
     hub.stop().await;
 }
 
-/// B26: a report before its actor is completed; a relationship whose end never comes waits a bounded number
-/// of batches then is reported with the missing id; an invalid record is reported by id; nothing stalls.
+/// B26 (and B40 (4)): a report before its actor is completed; a relationship whose end never comes waits a
+/// bounded number of batches then is reported with the missing id; an invalid and an oversized record are
+/// reported by id; nothing stalls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_references_wait_then_are_reported_and_bad_records_do_not_stall() {
     let mut body = CONNECTED.to_owned();
@@ -239,6 +240,10 @@ async fn missing_references_wait_then_are_reported_and_bad_records_do_not_stall(
         "created": "yesterday", "source_ref": sid(2, "threat-actor"), "target_ref": sid(1, "report")}),
         ),
     );
+    // B40 (4): an object over the size limit is reported and passed, never refetched forever.
+    let mut huge = indicator_obj(99);
+    huge["description"] = json!("x".repeat(100_000));
+    body += &frame("2003-1", "create", &huge);
     for n in 0..100 {
         body += &frame(
             &format!("{}-0", 2004 + n),
@@ -265,11 +270,14 @@ async fn missing_references_wait_then_are_reported_and_bad_records_do_not_stall(
         Step::Stall,
     ])
     .await;
-    let hub = Hub::start().await;
+    let hub = Hub::start_with(Arc::new(tempfile::tempdir().unwrap()), |c| {
+        c.max_object_bytes = 65_536;
+    })
+    .await;
     let id = follow(&hub, &fake).await;
     let st = eventually("the relationship is given up", 60, || async {
         let s = sync_status(&hub, &id).await;
-        (s["status"]["errors"].as_array().unwrap().len() == 2).then_some(s)
+        (s["status"]["errors"].as_array().unwrap().len() == 3).then_some(s)
     })
     .await;
     let errors = st["status"]["errors"].as_array().unwrap();
@@ -278,9 +286,17 @@ async fn missing_references_wait_then_are_reported_and_bad_records_do_not_stall(
         errors[0]["error"].as_str().unwrap().contains("created"),
         "{st}"
     );
-    assert_eq!(errors[1]["id"], json!(sid(3, "relationship")), "{st}");
+    assert_eq!(errors[1]["id"], json!(sid(99, "indicator")), "{st}");
+    assert!(
+        errors[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 65536"),
+        "{st}"
+    );
+    assert_eq!(errors[2]["id"], json!(sid(3, "relationship")), "{st}");
     assert_eq!(
-        errors[1]["error"],
+        errors[2]["error"],
         json!(format!(
             "missing reference {} (waited 5 batches)",
             sid(4, "malware")
@@ -294,7 +310,7 @@ async fn missing_references_wait_then_are_reported_and_bad_records_do_not_stall(
     .await;
     assert_eq!(
         st["status"]["events_applied"],
-        json!(110),
+        json!(111),
         "the checkpoint moved past the failures"
     );
     let objects = hub.all_objects().await;
