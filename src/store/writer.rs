@@ -143,6 +143,11 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Ids of the objects written or deleted in this batch so far.
+    pub fn staged_ids(&self) -> impl Iterator<Item = &str> {
+        self.staged.keys().map(String::as_str)
+    }
+
     /// Number of staged object writes.
     #[must_use]
     pub fn staged_len(&self) -> usize {

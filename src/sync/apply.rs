@@ -124,6 +124,7 @@ fn missing_refs(w: &Writer<'_>, obj: &Map<String, Value>) -> Result<Vec<String>,
 }
 
 struct Batch<'w, 's> {
+    store: &'s Store,
     w: Writer<'w>,
     ctx: &'s Ctx,
     state: SyncStateV1,
@@ -180,10 +181,21 @@ impl Batch<'_, '_> {
         Ok(())
     }
 
-    fn delete(&mut self, stix_id: &str, upstream: Option<String>) -> Result<(), StoreError> {
+    /// Deletes an object; with `cascade` (an OpenCTI sender, which sends no events for them) also the
+    /// relationships and sightings that point at it.
+    fn delete(
+        &mut self,
+        stix_id: &str,
+        upstream: Option<String>,
+        cascade: bool,
+    ) -> Result<(), StoreError> {
         self.state.parked.retain(|x| x.stix_id != stix_id);
         let origin = self.origin(upstream);
-        knowledge::delete_staged(&mut self.w, &self.filters, stix_id, &origin)?;
+        if knowledge::delete_staged(&mut self.w, &self.filters, stix_id, &origin)? && cascade {
+            for id in super::cascade::dependents(self.store, &self.w, stix_id)? {
+                knowledge::delete_staged(&mut self.w, &self.filters, &id, &origin)?;
+            }
+        }
         Ok(())
     }
 
@@ -215,6 +227,8 @@ impl Batch<'_, '_> {
         let upstream = origin_of("upstream_hub")
             .or_else(|| origin_of("hub_id"))
             .map(str::to_owned);
+        // A stixhub sender publishes every delete it makes; OpenCTI leaves cascades to its consumers.
+        let cascade = origin_of("hub_id").is_none();
         if upstream.as_deref() == Some(self.ctx.hub_id.as_str()) {
             // Our own change coming back from a hub that synchronizes us: already here.
             return Ok(resume_point);
@@ -225,7 +239,7 @@ impl Batch<'_, '_> {
         };
         match e.event.as_str() {
             "delete" => match serde_json::from_str::<IdOnly>(data.get()) {
-                Ok(d) => self.delete(&d.id, upstream)?,
+                Ok(d) => self.delete(&d.id, upstream, cascade)?,
                 Err(err) => push_error(&mut self.state, None, format!("delete without id: {err}")),
             },
             "merge" => {
@@ -239,7 +253,7 @@ impl Batch<'_, '_> {
                     .unwrap_or_default();
                 for s in sources {
                     if let Some(id) = s.get("id").and_then(Value::as_str) {
-                        self.delete(id, upstream.clone())?;
+                        self.delete(id, upstream.clone(), cascade)?;
                     }
                 }
             }
@@ -298,6 +312,7 @@ pub fn apply_batch(
         return Ok(None);
     }
     let mut b = Batch {
+        store,
         w,
         ctx,
         state: state.clone(),

@@ -3,6 +3,7 @@
 //! and its cursor in one transaction, `task` runs one synchronizer, `supervisor` runs them all.
 
 pub mod apply;
+mod cascade;
 pub mod client;
 pub mod sse;
 pub mod status;

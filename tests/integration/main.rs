@@ -16,4 +16,5 @@ mod sync;
 mod sync_corpus;
 mod sync_crash;
 mod sync_mesh;
+mod sync_opencti;
 mod sync_remote;

@@ -11,7 +11,7 @@ use crate::sync::sync_status;
 
 /// What the fake remote does on one connection.
 #[derive(Clone)]
-enum Step {
+pub enum Step {
     Status(u16),
     /// 200 `text/event-stream`, these bytes, then `later` ones 200 ms apart, then close the socket (or keep
     /// it open when `hold`).
@@ -24,13 +24,13 @@ enum Step {
     Stall,
 }
 
-struct Fake {
-    base: String,
-    requests: Arc<Mutex<Vec<String>>>,
+pub struct Fake {
+    pub base: String,
+    pub requests: Arc<Mutex<Vec<String>>>,
 }
 
 /// Serves `script[n]` to the n-th connection (the last step repeats).
-async fn fake_remote(script: Vec<Step>) -> Fake {
+pub async fn fake_remote(script: Vec<Step>) -> Fake {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -80,11 +80,11 @@ async fn fake_remote(script: Vec<Step>) -> Fake {
     Fake { base, requests }
 }
 
-fn sid(n: u32, kind: &str) -> String {
+pub fn sid(n: u32, kind: &str) -> String {
     format!("{kind}--00000000-0000-4000-8000-{n:012}")
 }
 
-fn object(n: u32, kind: &str, extra: Value) -> Value {
+pub fn object(n: u32, kind: &str, extra: Value) -> Value {
     let mut o = json!({"type": kind, "spec_version": "2.1", "id": sid(n, kind),
         "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
         // The sender's OpenCTI extension, replaced by ours on ingest.
@@ -96,7 +96,7 @@ fn object(n: u32, kind: &str, extra: Value) -> Value {
     o
 }
 
-fn indicator_obj(n: u32) -> Value {
+pub fn indicator_obj(n: u32) -> Value {
     object(
         n,
         "indicator",
@@ -106,15 +106,15 @@ fn indicator_obj(n: u32) -> Value {
 }
 
 /// One OpenCTI frame.
-fn frame(id: &str, event: &str, data: &Value) -> String {
+pub fn frame(id: &str, event: &str, data: &Value) -> String {
     let payload = json!({"version": "4", "type": event, "scope": "external", "message": "m",
         "origin": {"user_id": "88ec0c6a-13ce-5e39-b486-354fe4a7084f"}, "data": data});
     format!("id: {id}\nevent: {event}\ndata: {payload}\n\n")
 }
 
-const CONNECTED: &str = "event: connected\ndata: {\"connectionId\":\"fake\"}\n\n";
+pub const CONNECTED: &str = "event: connected\ndata: {\"connectionId\":\"fake\"}\n\n";
 
-async fn follow(hub: &Hub, fake: &Fake) -> String {
+pub async fn follow(hub: &Hub, fake: &Fake) -> String {
     let s = hub
         .create_sync(json!({"name": "fake", "url": fake.base, "token": "t", "stream_id": "s1", "running": true}))
         .await;
