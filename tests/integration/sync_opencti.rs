@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::common::{eventually, Hub};
+use crate::common::{eventually, shared, Hub};
 use crate::sync::sync_status;
 use crate::sync_remote::{fake_remote, follow, frame, indicator_obj, object, sid, Step, CONNECTED};
 
@@ -86,4 +86,87 @@ async fn deletes_cascade_merges_absorb_and_the_event_name_decides() {
         ]
     );
     hub.stop().await;
+}
+
+/// The shared mock OpenCTI SSE server (`data/scripts/mock_opencti_sse.py`, stdlib Python) serving ATT&CK ICS
+/// in bundle order (relationships before their ends): the follower ends with exactly what a local import of
+/// the same bundle gives, and resumes with `Last-Event-ID` when the mock closes the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_the_mock_opencti_server() {
+    let python = std::env::var("STIXHUB_PYTHON").unwrap_or_else(|_| "python3".into());
+    if std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("STIXHUB_REQUIRE_INTEROP").is_none(),
+            "python is required"
+        );
+        println!("mock OpenCTI: no python, skipped");
+        return;
+    }
+    let ics = shared("stix21/mitre-attack/ics-attack-18.1.json");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut mock = std::process::Command::new(&python)
+        .arg(shared("scripts/mock_opencti_sse.py"))
+        .args([ics.to_str().unwrap(), "100000", &port.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    eventually("the mock listens", 20, || async {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()
+            .map(|_| ())
+    })
+    .await;
+    let local = Hub::start().await;
+    local.import_file(&ics).await;
+    let hub = Hub::start().await;
+    let s = hub
+        .create_sync(json!({"name": "mock", "url": base, "token": "test-token", "stream_id": "any", "running": true}))
+        .await;
+    let sid_ = s["id"].as_str().unwrap().to_owned();
+    let want = local.all_objects().await;
+    eventually("the follower holds the bundle", 60, || async {
+        (hub.all_objects().await.len() == want.len()).then_some(())
+    })
+    .await;
+    assert!(
+        hub.all_objects().await == want,
+        "same objects as a local import"
+    );
+    // The mock closes the stream 2 s after its heartbeat: the follower comes back after its checkpoint.
+    eventually("a resumed connection", 30, || async {
+        let st = sync_status(&hub, &sid_).await;
+        (st["status"]["events_applied"].as_u64().unwrap() > 1826).then_some(())
+    })
+    .await;
+    let _ = mock.kill();
+    let out = mock.wait_with_output().unwrap();
+    let requests: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        requests[0]
+            .starts_with("REQUEST /stream/any?listen-delete=true&no-dependencies=false&from=0 "),
+        "{requests:?}"
+    );
+    assert!(
+        requests[0].contains("\"authorization\": \"Bearer test-token\""),
+        "{requests:?}"
+    );
+    assert!(
+        requests[1].contains("\"last-event-id\": \"1700000001826-0\""),
+        "{requests:?}"
+    );
+    hub.stop().await;
+    local.stop().await;
 }
