@@ -29,6 +29,7 @@ pub enum RunError {
 pub fn open_store(config: &Config) -> Result<Store, RunError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let store = Store::open(&config.data_dir)?;
+    store.set_retention(config.retention_events);
     if let Some(b) = auth::bootstrap(&store, config)? {
         // Shown once, on the first start only.
         if let Some(p) = b.generated_password {
@@ -55,6 +56,9 @@ pub async fn run(
     };
     let state = AppState {
         store: store.clone(),
+        logins: Arc::new(crate::auth::ratelimit::LoginGuard::new(
+            config.login_attempts,
+        )),
         config: Arc::new(config),
         shutdown: shutdown.child_token(),
         syncs: crate::sync::Registry::default(),

@@ -30,6 +30,15 @@ pub struct Config {
     /// First start only: the admin's password / an API token for the admin.
     pub admin_password: Option<Secret>,
     pub admin_token: Option<Secret>,
+    /// Login sessions end after this long without a request, and after `session_max_secs` in any case.
+    pub session_idle_secs: u64,
+    pub session_max_secs: u64,
+    /// Mark the session cookie `Secure` (set when the hub is served over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// Failed logins allowed per account and per client address within 5 minutes, then 429.
+    pub login_attempts: u32,
+    /// Events of the global log to keep (0 = all); older positions are served a snapshot first.
+    pub retention_events: u64,
 }
 
 impl Default for Config {
@@ -43,6 +52,11 @@ impl Default for Config {
             sync_idle_timeout_ms: 60_000,
             admin_password: None,
             admin_token: None,
+            session_idle_secs: 3600,
+            session_max_secs: 12 * 3600,
+            secure_cookies: false,
+            login_attempts: 10,
+            retention_events: 0,
         }
     }
 }
@@ -57,6 +71,11 @@ struct FileConfig {
     max_object_bytes: Option<usize>,
     heartbeat_ms: Option<u64>,
     sync_idle_timeout_ms: Option<u64>,
+    session_idle_secs: Option<u64>,
+    session_max_secs: Option<u64>,
+    secure_cookies: Option<bool>,
+    login_attempts: Option<u32>,
+    retention_events: Option<u64>,
 }
 
 /// Values given on the command line.
@@ -107,6 +126,14 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError::Env("STIXHUB_MAX_OBJECT_BYTES", v))?;
         }
+        if let Some(v) = env("STIXHUB_RETENTION_EVENTS") {
+            c.retention_events = v
+                .parse()
+                .map_err(|_| ConfigError::Env("STIXHUB_RETENTION_EVENTS", v))?;
+        }
+        if let Some(v) = env("STIXHUB_SECURE_COOKIES") {
+            c.secure_cookies = matches!(v.trim(), "1" | "true" | "yes");
+        }
         c.admin_password = env("STIXHUB_ADMIN_PASSWORD")
             .filter(|s| !s.is_empty())
             .map(Secret);
@@ -145,6 +172,21 @@ impl Config {
         }
         if let Some(v) = f.sync_idle_timeout_ms {
             self.sync_idle_timeout_ms = v.max(1000);
+        }
+        if let Some(v) = f.session_idle_secs {
+            self.session_idle_secs = v.max(60);
+        }
+        if let Some(v) = f.session_max_secs {
+            self.session_max_secs = v.max(60);
+        }
+        if let Some(v) = f.secure_cookies {
+            self.secure_cookies = v;
+        }
+        if let Some(v) = f.retention_events {
+            self.retention_events = v;
+        }
+        if let Some(v) = f.login_attempts {
+            self.login_attempts = v.max(1);
         }
         Ok(())
     }

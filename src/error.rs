@@ -25,6 +25,11 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Gone(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many failed attempts; retry after the given seconds.
+    #[error("too many failed attempts: retry in {0} s")]
+    TooManyAttempts(u64),
     /// The cause is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -43,6 +48,8 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Gone(_) => "gone",
+            AppError::Conflict(_) => "conflict",
+            AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::Internal(_) => "internal",
         }
     }
@@ -89,6 +96,8 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Gone(_) => StatusCode::GONE,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,6 +110,9 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         if matches!(self, AppError::Unauthorized(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"stixhub\""));
+        }
+        if let AppError::TooManyAttempts(secs) = self {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         res.json(json!({ "error": self.to_string(), "code": self.code() }))
     }

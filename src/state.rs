@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::ratelimit::LoginGuard;
 use crate::config::Config;
 use crate::knowledge::Origin;
 use crate::store::Store;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Run-time status of the synchronizers (written by their tasks).
     pub syncs: crate::sync::Registry,
+    /// Failed-login throttling (admin login, TAXII Basic auth).
+    pub logins: Arc<LoginGuard>,
 }
 
 impl AppState {

@@ -1,9 +1,17 @@
-//! Accounts and tokens: argon2id password hashes, SHA-256 token hashes, first-start bootstrap.
-//! (Groups, markings and sessions arrive with the users issue; this is the minimal token check.)
+//! Accounts and tokens: argon2id password hashes, SHA-256 token hashes, first-start bootstrap, and the
+//! principal (capabilities + access) a request acts as.
 
+pub mod access;
+pub mod manage;
 pub mod markings;
+pub mod ratelimit;
+pub mod session;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+pub use access::{Access, Capability};
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -11,14 +19,92 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::store::{Store, StoreError, TokenV1, UserV1};
+use crate::store::{GroupV1, Store, StoreError, TokenV1, UserV2, ADMIN_GROUP_ID};
 
-/// Who is calling.
+/// Who is calling: a user, what its groups let it do and see.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user_id: [u8; 16],
     pub name: String,
-    pub admin: bool,
+    pub groups: Vec<[u8; 16]>,
+    pub capabilities: Vec<Capability>,
+    pub access: Access,
+}
+
+impl Principal {
+    #[must_use]
+    pub fn is_admin(&self) -> bool {
+        self.capabilities.contains(&Capability::Admin)
+    }
+
+    #[must_use]
+    pub fn can(&self, cap: Capability) -> bool {
+        self.capabilities.contains(&cap)
+    }
+
+    /// Member of at least one of `groups` (or an admin).
+    #[must_use]
+    pub fn in_any(&self, groups: &[[u8; 16]]) -> bool {
+        self.is_admin() || self.groups.iter().any(|g| groups.contains(g))
+    }
+}
+
+/// Why a reader may not read a shared resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// Private, and no credentials were sent.
+    NeedsCredentials,
+    /// Credentials without the right (no `read` capability, or not in an authorized group).
+    NotAuthorized,
+}
+
+/// Who may read a shared resource (live stream, TAXII collection, CSV feed) and what they see of it.
+/// Public: anyone, whatever credentials were sent, capped at the ceiling (at most TLP:GREEN). Private: a user
+/// with `read` in one of the authorized groups (no group listed = every user with `read`), seeing what its
+/// groups allow; admins always.
+pub fn shared_access(
+    public: bool,
+    max_tlp: u8,
+    authorized_groups: &[[u8; 16]],
+    reader: Option<&Principal>,
+) -> Result<Access, Denied> {
+    if public {
+        return Ok(Access::ceiling(max_tlp.min(1)));
+    }
+    let reader = reader.ok_or(Denied::NeedsCredentials)?;
+    let member = authorized_groups.is_empty() || reader.in_any(authorized_groups);
+    if reader.is_admin() || (reader.can(Capability::Read) && member) {
+        Ok(reader.access.clone())
+    } else {
+        Err(Denied::NotAuthorized)
+    }
+}
+
+/// Builds the principal of a stored user (groups that no longer exist are ignored).
+pub fn principal_of(store: &Store, user: UserV2) -> Result<Principal, StoreError> {
+    let mut groups: Vec<GroupV1> = Vec::new();
+    for id in &user.groups {
+        if let Some(g) = store.get_group(*id)? {
+            groups.push(g);
+        }
+    }
+    Ok(Principal {
+        user_id: user.id,
+        name: user.name,
+        groups: groups.iter().map(|g| g.id).collect(),
+        capabilities: access::capabilities_of(&groups),
+        access: Access::of_groups(&groups),
+    })
+}
+
+/// Checks a password against a stored PHC hash (slow on purpose: call it off the async threads).
+#[must_use]
+pub fn verify_password(phc: &str, password: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +146,16 @@ fn now_ms() -> i64 {
     i64::try_from(crate::store::now_ms()).unwrap_or(i64::MAX)
 }
 
+fn admin_group() -> GroupV1 {
+    GroupV1 {
+        id: ADMIN_GROUP_ID,
+        name: "Administrators".into(),
+        allowed_markings: vec!["TLP:RED".into(), "PAP:RED".into()],
+        capabilities: vec!["admin".into()],
+        created_at_ms: now_ms(),
+    }
+}
+
 /// What the first start created, for printing once.
 #[derive(Debug, Default)]
 pub struct Bootstrap {
@@ -71,6 +167,10 @@ pub struct Bootstrap {
 /// token (from `STIXHUB_ADMIN_TOKEN`, or generated). Returns what was generated so it can be shown once.
 pub fn bootstrap(store: &Store, config: &Config) -> Result<Option<Bootstrap>, AuthError> {
     if store.user_count() > 0 {
+        // Data from before groups existed: its admin reads as a member of the built-in group; create it.
+        if store.get_group(ADMIN_GROUP_ID)?.is_none() {
+            store.put_group(&admin_group())?;
+        }
         // A later start with STIXHUB_ADMIN_TOKEN set adds that token to the admin (scripts, containers).
         if let Some(t) = &config.admin_token {
             let hash = hash_token(&t.0);
@@ -99,11 +199,12 @@ pub fn bootstrap(store: &Store, config: &Config) -> Result<Option<Bootstrap>, Au
             p
         }
     };
-    let admin = UserV1 {
+    store.put_group(&admin_group())?;
+    let admin = UserV2 {
         id: *Uuid::new_v4().as_bytes(),
         name: "admin".into(),
         password_phc: hash_password(&password)?,
-        admin: true,
+        groups: vec![ADMIN_GROUP_ID],
         created_at_ms: now_ms(),
     };
     store.put_user(&admin)?;
@@ -145,11 +246,7 @@ pub fn authenticate(store: &Store, authorization: Option<&str>) -> Result<Princi
     let user = store
         .get_user(record.user_id)?
         .ok_or(AuthError::InvalidToken)?;
-    Ok(Principal {
-        user_id: user.id,
-        name: user.name,
-        admin: user.admin,
-    })
+    Ok(principal_of(store, user)?)
 }
 
 #[cfg(test)]
@@ -179,11 +276,13 @@ mod tests {
         };
         assert!(bootstrap(&store, &later).unwrap().is_none());
         assert!(
-            authenticate(&store, Some("Bearer tok-2")).unwrap().admin,
+            authenticate(&store, Some("Bearer tok-2"))
+                .unwrap()
+                .is_admin(),
             "a later STIXHUB_ADMIN_TOKEN is added"
         );
         let p = authenticate(&store, Some("Bearer tok-1")).unwrap();
-        assert_eq!((p.name.as_str(), p.admin), ("admin", true));
+        assert_eq!((p.name.as_str(), p.is_admin()), ("admin", true));
         assert!(matches!(
             authenticate(&store, Some("Bearer nope")),
             Err(AuthError::InvalidToken)

@@ -150,6 +150,7 @@ pub fn import_bundle(
             first_index,
         })
         .collect();
+    store.enforce_retention()?;
     Ok(report)
 }
 
@@ -247,6 +248,7 @@ pub fn delete_object(
         return Ok(false);
     }
     w.commit()?;
+    store.enforce_retention()?;
     Ok(true)
 }
 

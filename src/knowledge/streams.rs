@@ -118,11 +118,17 @@ pub fn append(
                     (true, true) => (EventKind::Update, 0),
                     (false, true) => (EventKind::Create, FLAG_TRANSITION),
                     (true, false) => (EventKind::Delete, FLAG_TRANSITION),
-                    (false, false) => continue,
+                    (false, false) => {
+                        relationship_rule(w, s, id, kind, new)?;
+                        continue;
+                    }
                 }
             }
             other if now => (other, 0),
-            _ => continue,
+            _ => {
+                relationship_rule(w, s, id, kind, new)?;
+                continue;
+            }
         };
         if sse != EventKind::Delete {
             let mut seen = HashSet::new();
@@ -140,13 +146,87 @@ pub fn append(
     Ok(())
 }
 
+/// Spec §2.5 d, narrowed: a relationship or sighting outside the filter is still published when its ends
+/// exist and all of them are in the stream (a stream of malware and intrusion sets carries the intrusion
+/// sets' `uses` relationships to its malware), with its original event name, as a dependency
+/// (`origin.referer = "init-dependencies"`, no context, skipped with `no-dependencies`). OpenCTI publishes it
+/// when one end matches and pulls the other end in as a dependency; we do not, since that sends objects the
+/// filter excludes (B16), and a relationship without its other end would dangle at the consumer (B26).
+fn relationship_rule(
+    w: &mut Writer<'_>,
+    s: &StreamFilter,
+    id: EventId,
+    kind: EventKind,
+    rel: &Map<String, Value>,
+) -> Result<(), StoreError> {
+    let lookup = |id: &str| match w.get_object(id) {
+        Ok(Some(StoredObject::V1(rec))) => super::parse_stored(&rec).ok(),
+        _ => None,
+    };
+    if !joins_two_of_its_objects(&s.filter, rel, &lookup) {
+        return Ok(());
+    }
+    if kind != EventKind::Delete {
+        let mut seen = HashSet::new();
+        seen.insert(stix_id(rel).to_owned());
+        dependencies(w, s, id, rel, 0, &mut seen)?;
+        w.mark_sent(s.id, stix_id(rel));
+    }
+    // The event's own data: the object as emitted, extension included.
+    let data = Value::Object(rel.clone());
+    let body = json!({
+        "version": "4",
+        "type": kind.as_str(),
+        "message": crate::stix::opencti::message(kind.as_str(), rel),
+        "origin": {"referer": "init-dependencies"},
+        "data": data,
+    });
+    let bytes = serde_json::to_vec(&body).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let entry = StreamEntryV2 {
+        sse_event: kind.code(),
+        global_event: id.to_bytes(),
+        flags: FLAG_DEPENDENCY,
+        payload: bytes,
+    };
+    w.append_stream_entry(s.id, id, &StoredStreamEntry::V2(entry))
+}
+
+/// The narrowed relationship rule's test: a relationship (or sighting) whose ends all exist and all match.
+pub fn joins_two_of_its_objects(
+    filter: &FilterGroup,
+    rel: &Map<String, Value>,
+    lookup: &dyn Fn(&str) -> Option<Map<String, Value>>,
+) -> bool {
+    let ends: Vec<&str> = match rel.get("type").and_then(Value::as_str) {
+        Some("relationship") => ["source_ref", "target_ref"]
+            .iter()
+            .filter_map(|k| rel.get(*k).and_then(Value::as_str))
+            .collect(),
+        Some("sighting") => rel
+            .get("sighting_of_ref")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect(),
+        _ => return false,
+    };
+    let needed = if rel.get("type").and_then(Value::as_str) == Some("relationship") {
+        2
+    } else {
+        1
+    };
+    ends.len() == needed
+        && ends
+            .iter()
+            .all(|e| lookup(e).is_some_and(|o| filter::matches(filter, &o)))
+}
+
 fn stix_id(obj: &Map<String, Value>) -> &str {
     obj.get("id").and_then(Value::as_str).unwrap_or_default()
 }
 
 /// The objects an object refers to: `(id, meta)`; meta = marking definitions and the author, which carry no
 /// intelligence of their own and are always sent; other references only when they pass the stream's filter.
-fn references(obj: &Map<String, Value>) -> Vec<(String, bool)> {
+pub fn references(obj: &Map<String, Value>) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     let mut one = |key: &str, meta: bool| {
         if let Some(Value::String(r)) = obj.get(key) {

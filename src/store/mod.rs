@@ -2,15 +2,18 @@
 //!
 //! Trees: `meta` (schema version, hub id, last event id, advertised id, event count), `objects` (STIX id →
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
-//! `users`, `tokens` (key = SHA-256 of the token), `streams` (definitions), `stream_sent` (stream id ‖ STIX id
-//! of every object already emitted to a stream, so dependencies go out once per stream), `synchronizers`
-//! (definitions, token included) and `sync_state` (each synchronizer's cursor, written with its batches).
+//! `users`, `groups`, `tokens` (key = SHA-256 of the token), `sessions` (key = SHA-256 of the cookie),
+//! `streams` (definitions), `stream_sent` (stream id ‖ STIX id of every object already emitted to a stream, so
+//! dependencies go out once per stream), `synchronizers` (definitions, token included) and `sync_state` (each
+//! synchronizer's cursor, written with its batches).
 
 mod accounts;
 mod baseline;
+mod browse;
 mod clock;
 mod event_id;
 pub mod records;
+mod retention;
 mod streams;
 mod synchronizers;
 mod writer;
@@ -21,13 +24,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+pub use accounts::ADMIN_GROUP_ID;
 pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, ObjectV1, ParkedV1, StoredEvent, StoredObject, StoredStreamEntry, StoredSyncState,
-    StreamEntryV1, StreamEntryV2, StreamV1, SyncErrorV1, SyncStateV1, SynchronizerV1, TokenV1,
-    UserV1,
+    EventV1, GroupV1, ObjectV1, ParkedV1, SessionV1, StoredEvent, StoredObject, StoredStreamEntry,
+    StoredSyncState, StreamEntryV1, StreamEntryV2, StreamV1, SyncErrorV1, SyncStateV1,
+    SynchronizerV1, TokenV1, UserV1, UserV2,
 };
 pub use writer::Writer;
 
@@ -75,6 +79,8 @@ pub(crate) struct Trees {
     pub stream_log: sled::Tree,
     pub users: sled::Tree,
     pub tokens: sled::Tree,
+    pub groups: sled::Tree,
+    pub sessions: sled::Tree,
     pub streams: sled::Tree,
     pub stream_sent: sled::Tree,
     pub synchronizers: sled::Tree,
@@ -89,6 +95,8 @@ struct Inner {
     head_tx: watch::Sender<EventId>,
     streams_tx: watch::Sender<u64>,
     sync_tx: watch::Sender<u64>,
+    /// Events of the global log to keep (0 = all); see `retention.rs`.
+    retention: std::sync::atomic::AtomicU64,
 }
 
 /// Cheap to clone; all clones share one database.
@@ -130,6 +138,8 @@ impl Store {
             stream_log: db.open_tree("stream_log")?,
             users: db.open_tree("users")?,
             tokens: db.open_tree("tokens")?,
+            groups: db.open_tree("groups")?,
+            sessions: db.open_tree("sessions")?,
             streams: db.open_tree("streams")?,
             stream_sent: db.open_tree("stream_sent")?,
             synchronizers: db.open_tree("synchronizers")?,
@@ -157,6 +167,7 @@ impl Store {
                 head_tx,
                 streams_tx,
                 sync_tx,
+                retention: std::sync::atomic::AtomicU64::new(0),
                 trees,
             }),
         })

@@ -88,6 +88,50 @@ pub struct StreamV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StoredUser {
     V1(UserV1),
+    /// Group membership replaces the admin flag (a V1 admin reads as a member of the built-in admin group).
+    V2(UserV2),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserV2 {
+    pub id: [u8; 16],
+    pub name: String,
+    /// argon2id PHC string; never the password.
+    pub password_phc: String,
+    pub groups: Vec<[u8; 16]>,
+    pub created_at_ms: i64,
+}
+
+/// A group: what its members may see (allowed markings) and do (capabilities).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredGroup {
+    V1(GroupV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    /// Highest allowed level per ladder, as marking names (`TLP:GREEN`, `PAP:AMBER`).
+    pub allowed_markings: Vec<String>,
+    /// `admin`, `import`, `share`, `read`.
+    pub capabilities: Vec<String>,
+    pub created_at_ms: i64,
+}
+
+/// A browser login session (key = SHA-256 of the cookie value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredSession {
+    V1(SessionV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionV1 {
+    pub user_id: [u8; 16],
+    /// Per-session token every state-changing form must echo.
+    pub csrf: String,
+    pub created_at_ms: i64,
+    pub last_seen_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,6 +347,51 @@ mod tests {
                 .replace(' ', "")
         );
         assert_eq!(decode::<StoredStreamEntry>(&bytes, "entry").unwrap(), rec);
+    }
+
+    #[test]
+    fn user_v2_group_v1_session_v1_golden() {
+        let user = StoredUser::V2(UserV2 {
+            id: [1; 16],
+            name: "u".into(),
+            password_phc: "p".into(),
+            groups: vec![[2; 16]],
+            created_at_ms: 3,
+        });
+        let bytes = encode(&user).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "01000000 01010101010101010101010101010101 0100000000000000 75 0100000000000000 70 0100000000000000 02020202020202020202020202020202 0300000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredUser>(&bytes, "user").unwrap(), user);
+        let group = StoredGroup::V1(GroupV1 {
+            id: [1; 16],
+            name: "g".into(),
+            allowed_markings: vec!["T".into()],
+            capabilities: vec!["r".into()],
+            created_at_ms: 2,
+        });
+        let bytes = encode(&group).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01010101010101010101010101010101 0100000000000000 67 0100000000000000 0100000000000000 54 0100000000000000 0100000000000000 72 0200000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredGroup>(&bytes, "group").unwrap(), group);
+        let session = StoredSession::V1(SessionV1 {
+            user_id: [1; 16],
+            csrf: "c".into(),
+            created_at_ms: 2,
+            last_seen_ms: 3,
+        });
+        let bytes = encode(&session).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01010101010101010101010101010101 0100000000000000 63 0200000000000000 0300000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredSession>(&bytes, "session").unwrap(), session);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::markings::Clearance;
+use crate::auth::Access;
 use crate::knowledge::streams::FLAG_DEPENDENCY;
 use crate::knowledge::EventKind;
 use crate::stix::format_ms;
@@ -74,10 +74,10 @@ pub fn put_event(buf: &mut BytesMut, id: EventId, name: &str, payload: &[u8]) {
 pub enum Source {
     /// The global log (admins).
     Global,
-    /// One stream's log, seen through a clearance.
+    /// One stream's log, seen through a reader's access.
     Stream {
         id: [u8; 16],
-        clearance: Clearance,
+        access: Access,
         listen_delete: bool,
         no_dependencies: bool,
     },
@@ -94,6 +94,7 @@ pub struct Reader {
     heartbeat: Interval,
     first: Option<Bytes>,
     heartbeat_due: Option<EventId>,
+    snapshot: Option<super::snapshot::Snapshot>,
 }
 
 impl Reader {
@@ -122,6 +123,36 @@ impl Reader {
             heartbeat,
             first: Some(connected),
             heartbeat_due: None,
+            snapshot: None,
+        }
+    }
+
+    /// Sends `snapshot` first, then the log from its `resume_at`.
+    #[must_use]
+    pub fn with_snapshot(mut self, snapshot: super::snapshot::Snapshot) -> Self {
+        self.snapshot = Some(snapshot);
+        self
+    }
+
+    /// The next snapshot chunk; `None` once it is all sent (the log then goes on from its resume point).
+    fn snapshot_chunk(&mut self) -> Option<Result<Bytes, StoreError>> {
+        let snap = self.snapshot.as_mut()?;
+        let everything = Access::everything();
+        let access = match &self.source {
+            Source::Global => &everything,
+            Source::Stream { access, .. } => access,
+        };
+        loop {
+            match snap.next_chunk(&self.store, access) {
+                Ok(Some(b)) if b.is_empty() => {}
+                Ok(Some(b)) => return Some(Ok(b)),
+                Ok(None) => {
+                    self.pos = snap.resume_at;
+                    self.snapshot = None;
+                    return None;
+                }
+                Err(e) => return Some(Err(e)),
+            }
         }
     }
 
@@ -129,6 +160,14 @@ impl Reader {
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
         if let Some(first) = self.first.take() {
             return Some(first);
+        }
+        match self.snapshot_chunk() {
+            Some(Ok(chunk)) => return Some(chunk),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "snapshot read failed; closing the connection");
+                return None;
+            }
+            None => {}
         }
         loop {
             if self.shutdown.is_cancelled() {
@@ -200,7 +239,7 @@ impl Reader {
             }
             Source::Stream {
                 id,
-                clearance,
+                access,
                 listen_delete,
                 no_dependencies,
             } => loop {
@@ -233,7 +272,7 @@ impl Reader {
                         entry.payload.clone()
                     };
                     if let Some((name, body)) =
-                        super::view::adapt(&self.store, clearance, kind, &payload)
+                        super::view::adapt(&self.store, access, kind, &payload)
                     {
                         put_event(&mut buf, *eid, name.as_str(), &body);
                     }

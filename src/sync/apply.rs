@@ -348,6 +348,7 @@ pub fn apply_batch(
     let Batch { mut w, state, .. } = b;
     w.put_sync_state(ctx.sync_id, &StoredSyncState::V1(state.clone()))?;
     w.commit()?;
+    store.enforce_retention()?;
     tracing::debug!(from = ?state_before, to = ?state.cursor, frames = frames.len(), "synchronizer batch applied");
     Ok(Some(state))
 }

@@ -111,17 +111,19 @@ pub async fn run(ctx: TaskCtx) {
     });
 }
 
-/// Index just after the last resume point within the first `BATCH_FRAMES` frames (or the first one after
-/// them, so one event's dependencies are never cut from it).
+/// Index just after the last resume point within the first `BATCH_FRAMES` frames, so one event's
+/// dependencies are never cut from it. A run of `BATCH_FRAMES` frames without any
+/// resume point (a snapshot of a remote's current state) is applied as it is, without moving the cursor:
+/// after a crash it is applied again, which the upsert rules absorb.
 fn cut(pending: &[Event]) -> Option<usize> {
     let limit = pending.len().min(BATCH_FRAMES);
     if let Some(i) = pending[..limit].iter().rposition(apply::is_resume_point) {
         return Some(i + 1);
     }
-    pending[limit..]
-        .iter()
-        .position(apply::is_resume_point)
-        .map(|i| limit + i + 1)
+    if pending.len() >= BATCH_FRAMES {
+        return Some(BATCH_FRAMES);
+    }
+    None
 }
 
 type Inflight = JoinHandle<Result<Option<SyncStateV1>, StoreError>>;
@@ -268,5 +270,7 @@ mod tests {
         assert_eq!(cut(&[main("1-0"), dep("2-0"), dep("2-0")]), Some(1));
         assert_eq!(cut(&[main("1-0"), dep("2-0"), main("2-0")]), Some(3));
         assert_eq!(cut(&[dep("2-0")]), None);
+        let snapshot: Vec<Event> = (0..BATCH_FRAMES + 1).map(|_| dep("1-0")).collect();
+        assert_eq!(cut(&snapshot), Some(BATCH_FRAMES));
     }
 }

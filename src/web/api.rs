@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::AdminUser;
+use super::extract::{Capable, Import, Read};
+use crate::auth::Access;
 use crate::error::AppError;
 use crate::knowledge;
 use crate::state::AppState;
@@ -41,7 +42,7 @@ pub async fn read_body(
 
 pub async fn post_bundle(
     state: web::Data<AppState>,
-    admin: AdminUser,
+    admin: Capable<Import>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
@@ -68,7 +69,7 @@ const MAX_LIMIT: usize = 1000;
 
 pub async fn list_objects(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    reader: Capable<Read>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
@@ -103,8 +104,10 @@ pub async fn list_objects(
     } else {
         None
     };
+    // Paging is over stored objects; a page may hold fewer than `limit` when some are hidden by markings.
     let objects = page
         .iter()
+        .filter(|(_, StoredObject::V1(rec))| visible(&state, &reader.0.access, &rec.json))
         .map(|(_, StoredObject::V1(rec))| serde_json::from_slice::<Value>(&rec.json))
         .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::internal)?;
@@ -113,20 +116,36 @@ pub async fn list_objects(
 
 pub async fn get_object(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    reader: Capable<Read>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     match state.store.get_object(&id)? {
-        Some(StoredObject::V1(rec)) => Ok(HttpResponse::Ok()
-            .content_type("application/json")
-            .body(rec.json)),
-        None => Err(AppError::NotFound(format!("no object with id '{id}'"))),
+        Some(StoredObject::V1(rec)) if visible(&state, &reader.0.access, &rec.json) => {
+            Ok(HttpResponse::Ok()
+                .content_type("application/json")
+                .body(rec.json))
+        }
+        // Hidden by markings: answered as absent, so its existence is not revealed.
+        _ => Err(AppError::NotFound(format!("no object with id '{id}'"))),
+    }
+}
+
+/// The one access decision applied to a stored object's JSON.
+pub fn visible(state: &AppState, access: &Access, json: &[u8]) -> bool {
+    if access.bypass {
+        return true;
+    }
+    match serde_json::from_slice::<Value>(json) {
+        Ok(Value::Object(obj)) => {
+            access.may_see(&obj, &|id| knowledge::stored_object(&state.store, id))
+        }
+        _ => false,
     }
 }
 
 pub async fn delete_object(
     state: web::Data<AppState>,
-    admin: AdminUser,
+    admin: Capable<Import>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();

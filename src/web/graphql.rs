@@ -173,7 +173,7 @@ impl Query {
         })
     }
 
-    /// Streams the caller may consume: public ones for anyone, all of them for an admin.
+    /// Streams the caller may consume: public ones for anyone, plus the private ones its user may read.
     async fn stream_collections(
         &self,
         ctx: &Context<'_>,
@@ -183,10 +183,7 @@ impl Query {
         filters: Option<FilterGroupInput>,
     ) -> async_graphql::Result<StreamCollectionConnection> {
         let state = ctx.data::<AppState>()?;
-        let admin = ctx
-            .data_opt::<Viewer>()
-            .and_then(|v| v.0.as_ref())
-            .is_some_and(|p| p.admin);
+        let viewer = ctx.data_opt::<Viewer>().and_then(|v| v.0.as_ref());
         let streams = state
             .store
             .list_streams()
@@ -194,7 +191,10 @@ impl Query {
         let search = search.unwrap_or_default().to_lowercase();
         let visible: Vec<StreamV1> = streams
             .into_iter()
-            .filter(|s| admin || s.public)
+            .filter(|s| {
+                crate::auth::shared_access(s.public, s.max_tlp, &s.authorized_groups, viewer)
+                    .is_ok()
+            })
             .filter(|s| search.is_empty() || s.name.to_lowercase().contains(&search))
             .filter(|s| filters.as_ref().is_none_or(|g| keep(s, g)))
             .collect();

@@ -1,5 +1,7 @@
 //! HTTP routes only: handlers translate between HTTP and the lower modules.
 
+mod accounts;
+mod admin;
 mod api;
 mod extract;
 pub mod graphql;
@@ -53,6 +55,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/synchronizers/{id}/stop",
                     web::post().to(synchronizers::stop),
                 )
+                .route("/users", web::get().to(accounts::list_users))
+                .route("/users", web::post().to(accounts::create_user))
+                .route("/users/{id}", web::get().to(accounts::get_user))
+                .route("/users/{id}", web::patch().to(accounts::patch_user))
+                .route("/users/{id}", web::delete().to(accounts::delete_user))
+                .route("/groups", web::get().to(accounts::list_groups))
+                .route("/groups", web::post().to(accounts::create_group))
+                .route("/groups/{id}", web::get().to(accounts::get_group))
+                .route("/groups/{id}", web::patch().to(accounts::patch_group))
+                .route("/groups/{id}", web::delete().to(accounts::delete_group))
+                .route("/tokens", web::get().to(accounts::list_tokens))
+                .route("/tokens", web::post().to(accounts::create_token))
+                .route("/tokens/{id}", web::delete().to(accounts::revoke_token))
                 .default_service(web::to(api::not_found)),
         )
         .route("/stream", web::get().to(stream::global))
@@ -63,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/stream/{id}", web::get().to(stream::by_id))
         .route("/public", web::get().to(public::page))
         .route("/graphql", web::post().to(graphql::handle))
+        .configure(admin::configure)
         .default_service(web::to(api::not_found));
 }
 

@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::AdminUser;
-use crate::auth::markings::Clearance;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::stream::{self, sse};
@@ -48,6 +47,45 @@ fn request_of(
     Ok((request, q))
 }
 
+/// The snapshot a request needs: `recover` later than the position, or a position older than the kept log →
+/// the current state of what was updated in between, then the log from that point (spec §2.7, B03).
+async fn snapshot_of(
+    state: &AppState,
+    request: &stream::StreamRequest,
+    filter: Option<crate::filter::FilterGroup>,
+    no_dependencies: bool,
+) -> Result<Option<stream::snapshot::Snapshot>, AppError> {
+    let Some(after) = request.after else {
+        return Ok(None);
+    };
+    // B03: a position older than the kept log gets the current state of what changed since, then the log
+    // from the oldest kept event — never a silent skip.
+    let trimmed = state.store.trimmed_through()?.filter(|t| after < *t);
+    let recover = match (request.recover, trimmed) {
+        (Some(r), Some(t)) => r.max(t),
+        (Some(r), None) => r,
+        (None, Some(t)) => t,
+        (None, None) => return Ok(None),
+    };
+    if recover <= after {
+        return Ok(None);
+    }
+    let store = state.store.clone();
+    let ms = |id: crate::store::EventId| i64::try_from(id.ms).unwrap_or(i64::MAX);
+    let snap = web::block(move || {
+        stream::snapshot::Snapshot::plan(
+            &store,
+            filter,
+            no_dependencies,
+            ms(after),
+            ms(recover),
+            recover,
+        )
+    })
+    .await??;
+    Ok(Some(snap))
+}
+
 /// `GET /stream`: the whole global log, admins only.
 pub async fn global(
     state: web::Data<AppState>,
@@ -55,10 +93,10 @@ pub async fn global(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let (request, _) = request_of(&req)?;
-    // The global log is kept whole, so `recover` is served by replaying it from the position.
+    let snapshot = snapshot_of(&state, &request, None, false).await?;
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, None, &connection_id)?;
-    let reader = sse::Reader::new(
+    let mut reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Global,
         request.after,
@@ -66,12 +104,15 @@ pub async fn global(
         Duration::from_millis(state.config.heartbeat_ms),
         state.shutdown.clone(),
     );
+    if let Some(snap) = snapshot {
+        reader = reader.with_snapshot(snap);
+    }
     Ok(sse_response().streaming(reader.into_stream()))
 }
 
 /// `GET /stream/{id}`: one live stream. Unknown → 404; stopped → 410 (before any credential check); public →
-/// anonymous, credentials ignored, capped by the stream's marking ceiling; private → an admin token (groups
-/// come with the users issue).
+/// anonymous, credentials ignored, capped by the stream's marking ceiling; private → a token whose user may
+/// read it (`auth::shared_access`), seeing what its groups allow.
 pub async fn by_id(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -85,12 +126,18 @@ pub async fn by_id(
     if !def.started {
         return Err(AppError::Gone("This live stream is stopped".into()));
     }
-    let clearance = if def.public {
-        Clearance::ceiling(def.max_tlp.min(1))
+    let reader = if def.public {
+        None
     } else {
-        AdminUser::from_request(&req, &mut actix_web::dev::Payload::None).await?;
-        Clearance::bypass()
+        Some(stream_reader(&req)?)
     };
+    let access = crate::auth::shared_access(
+        def.public,
+        def.max_tlp,
+        &def.authorized_groups,
+        reader.as_ref(),
+    )
+    .map_err(|_| AppError::Forbidden("this token's user may not read this stream".into()))?;
     let (request, q) = request_of(&req)?;
     let flag = |name: &str| {
         q.get(name)
@@ -101,13 +148,18 @@ pub async fn by_id(
     let listen_delete = flag("listen-delete") != Some("false");
     let no_dependencies =
         flag("no-dependencies").or_else(|| flag("no-relationships")) == Some("true");
+    let filter = crate::filter::FilterGroup::parse(
+        &serde_json::from_str::<serde_json::Value>(&def.filters_json).unwrap_or_default(),
+    )
+    .map_err(|e| AppError::internal(format!("stored filter invalid: {e}")))?;
+    let snapshot = snapshot_of(&state, &request, Some(filter), no_dependencies).await?;
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, Some(sid), &connection_id)?;
-    let reader = sse::Reader::new(
+    let mut reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Stream {
             id: sid,
-            clearance,
+            access,
             listen_delete,
             no_dependencies,
         },
@@ -116,7 +168,25 @@ pub async fn by_id(
         Duration::from_millis(state.config.heartbeat_ms),
         state.shutdown.clone(),
     );
+    if let Some(snap) = snapshot {
+        reader = reader.with_snapshot(snap);
+    }
     Ok(sse_response().streaming(reader.into_stream()))
+}
+
+/// A private stream's reader: the bearer token, or (no Authorization header) the admin session cookie, so the
+/// admin interface's tail view can open an EventSource, which cannot send headers.
+fn stream_reader(req: &HttpRequest) -> Result<crate::auth::Principal, AppError> {
+    if req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        return super::extract::bearer_principal(req);
+    }
+    match super::admin::session_principal(req)? {
+        Some((p, _)) => Ok(p),
+        None => super::extract::bearer_principal(req),
+    }
 }
 
 pub fn sse_response() -> actix_web::HttpResponseBuilder {

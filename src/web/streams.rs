@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::extract::AdminUser;
+use super::extract::{Capable, Share};
 use crate::error::AppError;
 use crate::filter::FilterGroup;
 use crate::state::AppState;
@@ -95,6 +95,19 @@ fn apply_fields(s: &mut StreamV1, body: &Map<String, Value>) -> Result<(), AppEr
     Ok(())
 }
 
+/// Authorized groups must exist (a typo would silently lock everyone but admins out).
+fn check_groups(state: &AppState, s: &StreamV1) -> Result<(), AppError> {
+    for g in &s.authorized_groups {
+        if state.store.get_group(*g)?.is_none() {
+            return Err(AppError::BadRequest(format!(
+                "authorized_groups: no group with id '{}'",
+                Uuid::from_bytes(*g)
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn parse_body(body: &[u8]) -> Result<Map<String, Value>, AppError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
@@ -109,14 +122,17 @@ pub fn parse_id(id: &str) -> Result<[u8; 16], AppError> {
         .map_err(|_| AppError::NotFound(format!("no stream with id '{id}'")))
 }
 
-fn load(state: &AppState, id: &str) -> Result<StreamV1, AppError> {
+pub fn load(state: &AppState, id: &str) -> Result<StreamV1, AppError> {
     state
         .store
         .get_stream(parse_id(id)?)?
         .ok_or_else(|| AppError::NotFound(format!("no stream with id '{id}'")))
 }
 
-pub async fn list(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: Capable<Share>,
+) -> Result<HttpResponse, AppError> {
     let all: Vec<Value> = state
         .store
         .list_streams()?
@@ -126,12 +142,11 @@ pub async fn list(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpR
     Ok(HttpResponse::Ok().json(all))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let fields = parse_body(&body)?;
+/// Creates a stream from validated fields and writes its log for the knowledge already stored.
+pub async fn create_from(
+    state: &AppState,
+    fields: &Map<String, Value>,
+) -> Result<StreamV1, AppError> {
     if !fields.contains_key("name") {
         return Err(AppError::BadRequest("name is required".into()));
     }
@@ -146,16 +161,44 @@ pub async fn create(
         started: false,
         created_at_ms: i64::try_from(crate::store::now_ms()).unwrap_or(0),
     };
-    apply_fields(&mut s, &fields)?;
+    apply_fields(&mut s, fields)?;
+    check_groups(state, &s)?;
     state.store.put_stream(&s)?;
     let (store, sid) = (state.store.clone(), s.id);
     web::block(move || crate::knowledge::streams::backfill(&store, sid)).await??;
+    Ok(s)
+}
+
+/// Applies validated fields to a stream; a filter change rewrites its log under the new filter.
+pub async fn update_from(
+    state: &AppState,
+    id: &str,
+    fields: &Map<String, Value>,
+) -> Result<StreamV1, AppError> {
+    let mut s = load(state, id)?;
+    let before = s.filters_json.clone();
+    apply_fields(&mut s, fields)?;
+    check_groups(state, &s)?;
+    state.store.put_stream(&s)?;
+    if s.filters_json != before {
+        let (store, sid) = (state.store.clone(), s.id);
+        web::block(move || crate::knowledge::streams::backfill(&store, sid)).await??;
+    }
+    Ok(s)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    _user: Capable<Share>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let s = create_from(&state, &parse_body(&body)?).await?;
     Ok(HttpResponse::Created().json(stream_json(&s)))
 }
 
 pub async fn get(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(stream_json(&load(&state, &id)?)))
@@ -163,25 +206,17 @@ pub async fn get(
 
 pub async fn patch(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let mut s = load(&state, &id)?;
-    let before = s.filters_json.clone();
-    apply_fields(&mut s, &parse_body(&body)?)?;
-    state.store.put_stream(&s)?;
-    if s.filters_json != before {
-        // The log was written under the old filter: write it again under the new one.
-        let (store, sid) = (state.store.clone(), s.id);
-        web::block(move || crate::knowledge::streams::backfill(&store, sid)).await??;
-    }
+    let s = update_from(&state, &id, &parse_body(&body)?).await?;
     Ok(HttpResponse::Ok().json(stream_json(&s)))
 }
 
 pub async fn delete(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let sid = parse_id(&id)?;
@@ -193,16 +228,21 @@ pub async fn delete(
     }
 }
 
-async fn set_started(state: &AppState, id: &str, started: bool) -> Result<HttpResponse, AppError> {
+/// Starts or stops a stream (stopping ends its open connections within a second).
+pub fn set_started_def(state: &AppState, id: &str, started: bool) -> Result<StreamV1, AppError> {
     let mut s = load(state, id)?;
     s.started = started;
     state.store.put_stream(&s)?;
-    Ok(HttpResponse::Ok().json(stream_json(&s)))
+    Ok(s)
+}
+
+async fn set_started(state: &AppState, id: &str, started: bool) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(stream_json(&set_started_def(state, id, started)?)))
 }
 
 pub async fn start(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     set_started(&state, &id, true).await
@@ -210,7 +250,7 @@ pub async fn start(
 
 pub async fn stop(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     set_started(&state, &id, false).await

@@ -72,3 +72,118 @@ async fn public_page_copy_buttons_copy_the_urls() {
     );
     hub.stop().await;
 }
+
+fn node(script: &str, args: &[String]) -> std::process::Output {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser")
+        .join(script);
+    Command::new("node")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The filter editor widget on its own harness page, under the same CSP as the hub's pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_editor_builds_the_filter_json() {
+    if !browser_ready() {
+        return;
+    }
+    let out = tokio::task::spawn_blocking(|| node("filter_editor.js", &[]))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "filter editor checks failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("filter editor: all checks passed"),
+        "{stdout}"
+    );
+}
+
+/// Issue 3 and 4's "done" flows in a real browser: log in, create a group allowed up to TLP:GREEN, a user in it
+/// and its token, import a bundle from the Import page, find an object by name; create a public stream with the
+/// filter editor, see and copy it on /public, tail it, stop it (readers get 410, /public says stopped), start it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_interface_end_to_end() {
+    if !browser_ready() {
+        return;
+    }
+    let hub = Hub::start().await;
+    let shots = hub.dir.path().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let bundle = crate::common::shared("stix21/mitre-attack/ics-attack-18.1.json");
+    let args = vec![
+        hub.base.clone(),
+        "test-password".to_string(),
+        bundle.display().to_string(),
+        shots.display().to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || node("admin_flow.js", &args))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "browser run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(out.stdout.trim_ascii()).unwrap();
+    assert_eq!(seen["whoami"], "admin");
+    assert!(
+        seen["group"]
+            .as_str()
+            .unwrap()
+            .contains("partners TLP:GREEN read"),
+        "{seen}"
+    );
+    assert_eq!(seen["user"], "partners", "{seen}");
+    let token = seen["token"].as_str().unwrap();
+    assert_eq!(token.len(), 40, "{seen}");
+    assert_eq!(seen["created"], 1826, "{seen}");
+    assert_eq!(seen["object"], "Stuxnet");
+    assert_eq!(seen["objectJsonHasType"], true);
+    assert_eq!(seen["summary"], "type = malware", "{seen}");
+    assert_eq!(seen["badges"], "stopped public ≤ TLP:CLEAR", "{seen}");
+    assert_eq!(seen["afterStart"], "started public ≤ TLP:CLEAR", "{seen}");
+    let stream_url = seen["streamUrl"].as_str().unwrap();
+    assert!(
+        stream_url.starts_with(&format!("{}/stream/", hub.base)),
+        "{seen}"
+    );
+    assert_eq!(seen["copied"], stream_url);
+    assert_eq!(seen["publicStatus"], "started");
+    assert_eq!(seen["publicFilters"], "Shares: type is malware", "{seen}");
+    assert!(seen["tailCreates"].as_u64().unwrap() > 0, "{seen}");
+    assert_eq!(seen["readerAfterStop"], 410);
+    assert_eq!(seen["publicAfterStop"], "stopped");
+    assert_eq!(seen["publicAfterRestart"], "started");
+    assert_eq!(seen["errors"], json!([]), "no script or CSP errors: {seen}");
+    // The token alice got in the browser works, with alice's rights: reading yes, managing users no.
+    let res = hub
+        .client
+        .get(hub.url("/api/objects?type=malware"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let res = hub
+        .client
+        .get(hub.url("/api/users"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    for shot in ["token.png", "object.png", "tail.png", "public.png"] {
+        assert!(
+            std::fs::metadata(shots.join(shot)).unwrap().len() > 1000,
+            "{shot}"
+        );
+    }
+    hub.stop().await;
+}

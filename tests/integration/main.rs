@@ -1,6 +1,9 @@
 //! One integration test binary: real servers on 127.0.0.1:0 with temp data directories, spoken to over HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod access;
+mod admin;
+mod admin_session;
 mod bad_input;
 mod browser;
 mod cli;
@@ -10,7 +13,10 @@ mod field_cases;
 mod graphql;
 mod ingest;
 mod interop;
+mod real_streams;
+mod replay;
 mod stream;
+mod stream_access;
 mod streams;
 mod sync;
 mod sync_corpus;

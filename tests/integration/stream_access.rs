@@ -1,0 +1,113 @@
+//! B18: restricted objects never leak through a visible container's references, its patches or dependency
+//! events — on a public stream (ceiling) and on a private stream read by a restricted group.
+
+use serde_json::{json, Value};
+
+use crate::access::user_with;
+use crate::common::{Hub, Sse};
+
+const GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+const RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+const REPORT: &str = "report--18181818-0000-4000-8000-000000000001";
+const INDICATOR: &str = "indicator--18181818-0000-4000-8000-000000000002";
+const NOTE: &str = "note--18181818-0000-4000-8000-000000000003";
+
+fn report(modified: &str, refs: &[&str]) -> Value {
+    json!({"type": "report", "spec_version": "2.1", "id": REPORT, "name": "Campaign report",
+           "published": "2024-01-01T00:00:00.000Z", "created": "2024-01-01T00:00:00.000Z", "modified": modified,
+           "object_refs": refs, "object_marking_refs": [GREEN]})
+}
+
+/// Every frame until the stream has caught up (the first heartbeat after some data), as raw text.
+async fn drain(mut sse: Sse) -> (Vec<(String, Value)>, String) {
+    let mut frames = Vec::new();
+    let mut raw = String::new();
+    while let Some(f) = sse.next(std::time::Duration::from_secs(10)).await {
+        raw.push_str(&f.data);
+        match f.event.as_str() {
+            "connected" => {}
+            "heartbeat" if !frames.is_empty() => break,
+            "heartbeat" => {}
+            _ => frames.push((f.event.clone(), f.json())),
+        }
+    }
+    (frames, raw)
+}
+
+fn check(frames: &[(String, Value)], raw: &str, who: &str) {
+    assert!(
+        !raw.contains("192.0.2.66"),
+        "{who}: the hidden indicator's value leaked: {raw}"
+    );
+    assert!(
+        !raw.contains(INDICATOR),
+        "{who}: the hidden indicator's id leaked: {raw}"
+    );
+    let reports: Vec<&Value> = frames
+        .iter()
+        .filter(|(_, d)| d["data"]["id"] == REPORT)
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(
+        reports.len(),
+        2,
+        "{who}: create + update of the report: {frames:?}"
+    );
+    let last = reports[1];
+    assert_eq!(last["data"]["object_refs"], json!([NOTE]), "{who}: {last}");
+    assert!(
+        last.get("context").is_none(),
+        "{who}: the patch would name the hidden ref: {last}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b18_hidden_objects_never_leak_through_container_refs() {
+    let hub = Hub::start().await;
+    let filter = json!({"mode": "and", "filterGroups": [],
+        "filters": [{"key": ["entity_type"], "values": ["Report"], "operator": "eq", "mode": "or"}]});
+    let public = hub
+        .create_stream(json!({"name": "reports", "public": true, "started": true, "max_marking": "TLP:GREEN", "filters": filter}))
+        .await;
+    let (gid, _, amber) = user_with(&hub, "amber-reader", &["TLP:AMBER"], &["read"]).await;
+    let private = hub
+        .create_stream(json!({"name": "reports (partners)", "started": true, "authorized_groups": [gid], "filters": filter}))
+        .await;
+    hub.import(&json!({"type": "bundle", "id": "bundle--18181818-0000-4000-8000-00000000000a", "objects": [
+        {"type": "note", "spec_version": "2.1", "id": NOTE, "content": "context", "object_refs": [REPORT],
+         "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z"},
+        report("2024-01-01T00:00:00.000Z", &[NOTE])]}))
+        .await;
+    hub.import(&json!({"type": "bundle", "id": "bundle--18181818-0000-4000-8000-00000000000b", "objects": [
+        {"type": "indicator", "spec_version": "2.1", "id": INDICATOR, "name": "C2", "pattern_type": "stix",
+         "pattern": "[ipv4-addr:value = '192.0.2.66']", "valid_from": "2024-01-01T00:00:00Z",
+         "created": "2024-01-02T00:00:00.000Z", "modified": "2024-01-02T00:00:00.000Z", "object_marking_refs": [RED]},
+        report("2024-01-02T00:00:00.000Z", &[NOTE, INDICATOR])]}))
+        .await;
+    let url = format!("/stream/{}?from=0", public["id"].as_str().unwrap());
+    let res = hub.client.get(hub.url(&url)).send().await.unwrap();
+    let (frames, raw) = drain(Sse::new(res)).await;
+    check(&frames, &raw, "public stream");
+    let url = format!("/stream/{}?from=0", private["id"].as_str().unwrap());
+    let res = hub
+        .client
+        .get(hub.url(&url))
+        .bearer_auth(&amber)
+        .send()
+        .await
+        .unwrap();
+    let (frames, raw) = drain(Sse::new(res)).await;
+    check(&frames, &raw, "private stream, TLP:AMBER group");
+    // The admin sees the whole report, patch included.
+    let mut sse = hub.sse(&url, &[]).await;
+    let got = sse.data_frames(10, std::time::Duration::from_secs(5)).await;
+    let update = got
+        .iter()
+        .rev()
+        .find(|f| f.json()["data"]["id"] == REPORT)
+        .unwrap()
+        .json();
+    assert_eq!(update["data"]["object_refs"], json!([NOTE, INDICATOR]));
+    assert!(update["context"]["patch"].to_string().contains(INDICATOR));
+    hub.stop().await;
+}
