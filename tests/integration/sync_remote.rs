@@ -68,8 +68,12 @@ pub async fn fake_remote(script: Vec<Step>) -> Fake {
                             tokio::time::sleep(Duration::from_millis(200)).await;
                             let _ = sock.write_all(l.as_bytes()).await;
                         }
-                        if hold {
-                            tokio::time::sleep(Duration::from_secs(60)).await;
+                        // Held open: an SSE comment every 200 ms keeps an idle timeout from firing.
+                        for _ in 0..(if hold { 300 } else { 0 }) {
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            if sock.write_all(b": keep-alive\n\n").await.is_err() {
+                                break;
+                            }
                         }
                     }
                     Step::Stall => tokio::time::sleep(Duration::from_secs(60)).await,
