@@ -62,6 +62,7 @@ pub async fn run(
         config: Arc::new(config),
         shutdown: shutdown.child_token(),
         syncs: crate::sync::Registry::default(),
+        taxii: crate::taxii::Index::default(),
     };
     let sync_shutdown = CancellationToken::new();
     let supervisor = crate::sync::supervisor::start(

@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         Command::Bench(args) => cli::bench(args).await,
+        Command::BenchTaxii(args) => cli::bench_taxii(args).await,
     };
     if ok {
         ExitCode::SUCCESS

@@ -19,6 +19,8 @@ pub struct AppState {
     pub syncs: crate::sync::Registry,
     /// Failed-login throttling (admin login, TAXII Basic auth).
     pub logins: Arc<LoginGuard>,
+    /// TAXII's read-side version index and status resources.
+    pub taxii: crate::taxii::Index,
 }
 
 impl AppState {

@@ -32,6 +32,9 @@ pub struct BenchArgs {
     /// SSE readers of one stream in the fan-out run (0 skips it)
     #[arg(long, default_value_t = 1000)]
     readers: usize,
+    /// Extra connections in the fan-out run that never read (the soak: `--stalled 50 --seconds 120`)
+    #[arg(long, default_value_t = 0)]
+    stalled: usize,
     /// Events per second ingested during the fan-out run
     #[arg(long, default_value_t = 100)]
     rate: usize,
@@ -221,7 +224,7 @@ async fn run_inner(args: BenchArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())??;
     report_streams(&rows[0], &with_streams, &mut out);
     if args.readers > 0 {
-        let f = super::fanout::run(args.readers, args.rate, args.seconds).await?;
+        let f = super::fanout::run(args.readers, args.stalled, args.rate, args.seconds).await?;
         report_fanout(&f, &mut out);
     }
     if let Some(path) = args.json {
@@ -292,10 +295,11 @@ fn report_fanout(f: &super::fanout::FanoutResult, out: &mut Vec<serde_json::Valu
     let expected = (f.readers * f.events) as u64;
     let _ = writeln!(
         std::io::stdout(),
-        "fan-out: {} readers x {} events ({:.0} events/s ingested): delivered {}/{} ({:.0} events/s), latency p50 {:.1} ms p99 {:.1} ms max {:.1} ms, hub peak RSS {:.0} MB",
+        "fan-out: {} readers x {} events ({:.0} events/s ingested), {} stalled connections: delivered {}/{} ({:.0} events/s), latency p50 {:.1} ms p99 {:.1} ms max {:.1} ms, hub peak RSS {:.0} MB",
         f.readers,
         f.events,
         f.events as f64 / f.seconds,
+        f.stalled,
         f.delivered,
         expected,
         f.delivered as f64 / f.seconds,
@@ -304,7 +308,7 @@ fn report_fanout(f: &super::fanout::FanoutResult, out: &mut Vec<serde_json::Valu
         f.max_ms,
         f.peak_rss_mb
     );
-    out.push(json!({"figure": "fanout", "readers": f.readers, "events": f.events, "delivered": f.delivered, "expected": expected,
+    out.push(json!({"figure": "fanout", "readers": f.readers, "stalled": f.stalled, "events": f.events, "delivered": f.delivered, "expected": expected,
         "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "max_ms": f.max_ms, "peak_rss_mb": f.peak_rss_mb}));
 }
 

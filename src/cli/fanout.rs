@@ -11,6 +11,8 @@ use serde_json::json;
 /// What the run measured.
 pub struct FanoutResult {
     pub readers: usize,
+    /// Connections that never read a byte (their socket buffers fill, then the hub stops writing to them).
+    pub stalled: usize,
     pub events: usize,
     pub delivered: u64,
     pub seconds: f64,
@@ -63,7 +65,24 @@ fn scan(buf: &[u8], out: &mut Vec<u64>, received_us: u64) {
     }
 }
 
-pub async fn run(readers: usize, rate: usize, seconds: usize) -> Result<FanoutResult, String> {
+/// Opens a connection to `url` that sends its request and never reads.
+async fn stalled_reader(url: &str) -> Option<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let rest = url.strip_prefix("http://")?;
+    let (host, path) = rest.split_once('/')?;
+    let mut sock = tokio::net::TcpStream::connect(host).await.ok()?;
+    let request =
+        format!("GET /{path}?from=0 HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
+    sock.write_all(request.as_bytes()).await.ok()?;
+    Some(sock)
+}
+
+pub async fn run(
+    readers: usize,
+    stalled: usize,
+    rate: usize,
+    seconds: usize,
+) -> Result<FanoutResult, String> {
     let dir =
         std::env::temp_dir().join(format!("stixhub-fanout-{}", uuid::Uuid::new_v4().simple()));
     let port = {
@@ -153,6 +172,12 @@ pub async fn run(readers: usize, rate: usize, seconds: usize) -> Result<FanoutRe
         connected.acquire_many(u32::try_from(readers).unwrap_or(u32::MAX)),
     )
     .await;
+    let mut stalled_socks = Vec::with_capacity(stalled);
+    for _ in 0..stalled {
+        if let Some(sock) = stalled_reader(&url).await {
+            stalled_socks.push(sock);
+        }
+    }
     let start = Instant::now();
     let period = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
     let mut tick = tokio::time::interval(period);
@@ -186,6 +211,8 @@ pub async fn run(readers: usize, rate: usize, seconds: usize) -> Result<FanoutRe
     }
     let seconds_taken = ingest_seconds;
     let peak = peak_rss_mb(hub.0.id());
+    let stalled = stalled_socks.len();
+    drop(stalled_socks);
     drop(hub);
     let _ = std::fs::remove_dir_all(&dir);
     all.sort_unstable();
@@ -195,6 +222,7 @@ pub async fn run(readers: usize, rate: usize, seconds: usize) -> Result<FanoutRe
     };
     Ok(FanoutResult {
         readers,
+        stalled,
         events: expected,
         delivered: all.len() as u64,
         seconds: seconds_taken,

@@ -1,6 +1,7 @@
 //! Command line: `serve`, `import`, `healthcheck`, `bench` (API.md "Process").
 
 mod bench;
+mod bench_taxii;
 mod fanout;
 mod import;
 mod sync_bench;
@@ -65,6 +66,8 @@ pub enum Command {
     },
     /// Measure ingest and stream replay against raw sled on the same bytes
     Bench(bench::BenchArgs),
+    /// Measure TAXII objects/s against medallion (PyPI, memory backend) on the same bundle
+    BenchTaxii(bench_taxii::BenchTaxiiArgs),
 }
 
 /// The configuration for a command (CLI > env > file > defaults).
@@ -78,4 +81,5 @@ pub fn load_config(common: &Common, bind: Option<String>) -> Result<Config, Conf
 }
 
 pub use bench::run as bench;
+pub use bench_taxii::run as bench_taxii;
 pub use import::{healthcheck, import, read_bundle_file};

@@ -4,8 +4,9 @@
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
 //! `users`, `groups`, `tokens` (key = SHA-256 of the token), `sessions` (key = SHA-256 of the cookie),
 //! `streams` (definitions), `stream_sent` (stream id ‖ STIX id of every object already emitted to a stream, so
-//! dependencies go out once per stream), `synchronizers` (definitions, token included) and `sync_state` (each
-//! synchronizer's cursor, written with its batches).
+//! dependencies go out once per stream), `collections` (TAXII) and `feeds` (CSV) definitions,
+//! `synchronizers` (definitions, token included) and `sync_state` (each synchronizer's cursor, written with
+//! its batches).
 
 mod accounts;
 mod baseline;
@@ -14,6 +15,7 @@ mod clock;
 mod event_id;
 pub mod records;
 mod retention;
+mod sharing;
 mod streams;
 mod synchronizers;
 mod writer;
@@ -29,9 +31,9 @@ pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    EventV1, GroupV1, ObjectV1, ParkedV1, SessionV1, StoredEvent, StoredObject, StoredStreamEntry,
-    StoredSyncState, StreamEntryV1, StreamEntryV2, StreamV1, SyncErrorV1, SyncStateV1,
-    SynchronizerV1, TokenV1, UserV1, UserV2,
+    CollectionV1, EventV1, FeedV1, GroupV1, ObjectV1, ParkedV1, SessionV1, StoredEvent,
+    StoredObject, StoredStreamEntry, StoredSyncState, StreamEntryV1, StreamEntryV2, StreamV1,
+    SyncErrorV1, SyncStateV1, SynchronizerV1, TokenV1, UserV1, UserV2,
 };
 pub use writer::Writer;
 
@@ -85,6 +87,8 @@ pub(crate) struct Trees {
     pub stream_sent: sled::Tree,
     pub synchronizers: sled::Tree,
     pub sync_state: sled::Tree,
+    pub collections: sled::Tree,
+    pub feeds: sled::Tree,
 }
 
 struct Inner {
@@ -144,6 +148,8 @@ impl Store {
             stream_sent: db.open_tree("stream_sent")?,
             synchronizers: db.open_tree("synchronizers")?,
             sync_state: db.open_tree("sync_state")?,
+            collections: db.open_tree("collections")?,
+            feeds: db.open_tree("feeds")?,
             db,
         };
         let hub_id = init_meta(&trees.meta)?;

@@ -85,6 +85,55 @@ pub struct StreamV1 {
     pub created_at_ms: i64,
 }
 
+/// A TAXII 2.1 collection definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredCollection {
+    V1(CollectionV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    pub description: String,
+    /// OpenCTI FilterGroup JSON, validated when saved.
+    pub filters_json: String,
+    pub public: bool,
+    /// Highest TLP level a public collection may carry (0 CLEAR, 1 GREEN).
+    pub max_tlp: u8,
+    pub authorized_groups: Vec<[u8; 16]>,
+    /// Whether authorized writers may `POST` objects to it.
+    pub can_write: bool,
+    pub created_at_ms: i64,
+}
+
+/// A CSV feed definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredFeed {
+    V1(FeedV1),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    pub description: String,
+    pub filters_json: String,
+    pub public: bool,
+    pub max_tlp: u8,
+    pub authorized_groups: Vec<[u8; 16]>,
+    /// STIX paths, one per column (`name`, `hashes.SHA-256`...).
+    pub columns: Vec<String>,
+    pub separator: char,
+    /// Joins the values of a list property inside one cell.
+    pub multi_separator: String,
+    pub header: bool,
+    /// Only objects added or updated in the last this many seconds (`None`: all).
+    pub window_secs: Option<u64>,
+    pub max_rows: u32,
+    pub created_at_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StoredUser {
     V1(UserV1),
@@ -392,6 +441,58 @@ mod tests {
                 .replace(' ', "")
         );
         assert_eq!(decode::<StoredSession>(&bytes, "session").unwrap(), session);
+    }
+
+    #[test]
+    fn collection_v1_golden() {
+        let rec = StoredCollection::V1(CollectionV1 {
+            id: [1; 16],
+            name: "c".into(),
+            description: String::new(),
+            filters_json: "{}".into(),
+            public: true,
+            max_tlp: 1,
+            authorized_groups: vec![[2; 16]],
+            can_write: true,
+            created_at_ms: 5,
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01010101010101010101010101010101 0100000000000000 63 0000000000000000 0200000000000000 7b7d 01 01 0100000000000000 02020202020202020202020202020202 01 0500000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(
+            decode::<StoredCollection>(&bytes, "collection").unwrap(),
+            rec
+        );
+    }
+
+    #[test]
+    fn feed_v1_golden() {
+        let rec = StoredFeed::V1(FeedV1 {
+            id: [1; 16],
+            name: "f".into(),
+            description: String::new(),
+            filters_json: "{}".into(),
+            public: false,
+            max_tlp: 0,
+            authorized_groups: vec![],
+            columns: vec!["name".into()],
+            separator: ';',
+            multi_separator: "|".into(),
+            header: true,
+            window_secs: Some(60),
+            max_rows: 10,
+            created_at_ms: 5,
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01010101010101010101010101010101 0100000000000000 66 0000000000000000 0200000000000000 7b7d 00 00 0000000000000000 0100000000000000 0400000000000000 6e616d65 3b 0100000000000000 7c 01 01 3c00000000000000 0a000000 0500000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredFeed>(&bytes, "feed").unwrap(), rec);
     }
 
     #[test]

@@ -19,9 +19,24 @@ pub async fn request_id(
         tracing::error!(request_id = %id, %method, %path, status = res.status().as_u16(), "request failed");
         let status = res.status();
         let (req, _) = res.into_parts();
-        let body = HttpResponse::build(status)
-            .insert_header(("x-request-id", id.as_str()))
-            .json(json!({"error": "internal error", "code": "internal", "request_id": id}));
+        let body = if path.starts_with("/admin") {
+            // Pages get a page; the cause stays in the log.
+            HttpResponse::build(status)
+                .insert_header(("x-request-id", id.as_str()))
+                .content_type("text/html; charset=utf-8")
+                .body(format!(
+                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went wrong — stixhub</title>\
+                     <link rel=\"stylesheet\" href=\"/static/style.css\"><link rel=\"stylesheet\" href=\"/static/admin.css\"></head>\
+                     <body><main class=\"narrow\"><h1>Something went wrong <small>{}</small></h1>\
+                     <p class=\"error\" role=\"alert\">The hub could not complete this request. Request id: <code>{id}</code> (the cause is in the hub's log).</p>\
+                     <p><a href=\"/admin\">Back to the dashboard</a></p></main></body></html>",
+                    status.as_u16()
+                ))
+        } else {
+            HttpResponse::build(status)
+                .insert_header(("x-request-id", id.as_str()))
+                .json(json!({"error": "internal error", "code": "internal", "request_id": id}))
+        };
         return Ok(ServiceResponse::new(req, body).map_into_right_body());
     }
     let mut res = res;

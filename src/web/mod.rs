@@ -3,14 +3,20 @@
 mod accounts;
 mod admin;
 mod api;
+mod collections;
 mod extract;
+mod feeds;
 pub mod graphql;
 mod index;
 mod middleware;
 mod public;
+mod sharing;
 mod stream;
 mod streams;
 mod synchronizers;
+mod taxii;
+mod taxii_http;
+mod taxii_post;
 
 use actix_web::web;
 
@@ -68,6 +74,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/tokens", web::get().to(accounts::list_tokens))
                 .route("/tokens", web::post().to(accounts::create_token))
                 .route("/tokens/{id}", web::delete().to(accounts::revoke_token))
+                .route("/collections", web::get().to(collections::list))
+                .route("/collections", web::post().to(collections::create))
+                .route("/collections/{id}", web::get().to(collections::get))
+                .route("/collections/{id}", web::patch().to(collections::patch))
+                .route("/collections/{id}", web::delete().to(collections::delete))
+                .route(
+                    "/public/collections",
+                    web::get().to(collections::public_list),
+                )
+                .route("/feeds", web::get().to(feeds::list))
+                .route("/feeds", web::post().to(feeds::create))
+                .route("/feeds/{id}", web::get().to(feeds::get))
+                .route("/feeds/{id}", web::patch().to(feeds::patch))
+                .route("/feeds/{id}", web::delete().to(feeds::delete))
+                .route("/public/feeds", web::get().to(feeds::public_list))
                 .default_service(web::to(api::not_found)),
         )
         .route("/stream", web::get().to(stream::global))
@@ -77,6 +98,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/stream/{id}", web::get().to(stream::by_id))
         .route("/public", web::get().to(public::page))
+        .service(taxii::scope())
+        .route("/feeds/{id}", web::get().to(feeds::csv))
         .route("/graphql", web::post().to(graphql::handle))
         .configure(admin::configure)
         .default_service(web::to(api::not_found));

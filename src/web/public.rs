@@ -1,4 +1,4 @@
-//! `/public`: every public stream, for anyone, with its URL and a copy button (no account needed).
+//! `/public`: every public stream, TAXII collection and CSV feed, for anyone, with its URL and a copy button (no account needed).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -18,11 +18,26 @@ pub struct PublicStream {
     pub url: String,
 }
 
+/// A public TAXII collection or CSV feed.
+pub struct PublicShare {
+    pub name: String,
+    pub description: String,
+    pub filters: String,
+    pub url: String,
+}
+
 #[derive(Template)]
 #[template(path = "public.html")]
 struct PublicPage {
     base: String,
     streams: Vec<PublicStream>,
+    collections: Vec<PublicShare>,
+    feeds: Vec<PublicShare>,
+}
+
+fn describe(filters_json: &str) -> String {
+    let value = serde_json::from_str(filters_json).unwrap_or(serde_json::Value::Null);
+    FilterGroup::parse(&value).map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -45,5 +60,34 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
             }
         })
         .collect();
-    render(&PublicPage { base, streams })
+    let collections = state
+        .store
+        .list_collections()?
+        .into_iter()
+        .filter(|c| c.public)
+        .map(|c| PublicShare {
+            url: super::collections::taxii_url(&base, c.id),
+            filters: describe(&c.filters_json),
+            name: c.name,
+            description: c.description,
+        })
+        .collect();
+    let feeds = state
+        .store
+        .list_feeds()?
+        .into_iter()
+        .filter(|f| f.public)
+        .map(|f| PublicShare {
+            url: super::feeds::feed_url(&base, f.id),
+            filters: describe(&f.filters_json),
+            name: f.name,
+            description: f.description,
+        })
+        .collect();
+    render(&PublicPage {
+        base,
+        streams,
+        collections,
+        feeds,
+    })
 }

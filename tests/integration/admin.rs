@@ -398,3 +398,108 @@ async fn pages_render_real_data() {
     );
     hub.stop().await;
 }
+
+/// Data sharing pages for TAXII collections and CSV feeds: create through the forms (same validation as the
+/// API), the feed serves its CSV, the collection is listed by TAXII, a bad form says why and keeps the input.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_and_feeds_are_managed_in_the_browser() {
+    let hub = Hub::start().await;
+    hub.import(&json!({"type": "bundle", "id": "bundle--2b2b7a8e-3f59-4c2a-9d55-111111111111", "objects": [
+        {"type": "indicator", "spec_version": "2.1", "id": "indicator--22222222-2222-4222-8222-222222222222",
+         "name": "C2; \"quoted\"", "pattern_type": "stix", "pattern": "[ipv4-addr:value = '198.51.100.9']",
+         "valid_from": "2024-01-01T00:00:00Z", "created": "2024-01-01T00:00:00Z", "modified": "2024-01-01T00:00:00Z"}]}))
+        .await;
+    let mut admin = Browser::new(&hub.base);
+    admin.login("admin", "test-password").await;
+    admin.get("/admin/feeds/new").await;
+    let filters = r#"{"mode":"and","filters":[{"key":["entity_type"],"values":["Indicator"],"operator":"eq","mode":"or"}],"filterGroups":[]}"#;
+    let bad = admin
+        .post(
+            "/admin/feeds",
+            &[
+                ("name", "IOCs"),
+                ("columns", ""),
+                ("separator", ";"),
+                ("multi_value_separator", "|"),
+                ("max_rows", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("columns must be a list"), "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"IOCs\""),
+        "what was typed is kept"
+    );
+    let res = admin
+        .post(
+            "/admin/feeds",
+            &[
+                ("name", "IOCs"),
+                ("columns", "value, name"),
+                ("separator", ";"),
+                ("multi_value_separator", "|"),
+                ("header", "on"),
+                ("max_rows", "10"),
+                ("public", "on"),
+                ("max_marking", "TLP:CLEAR"),
+                ("filters", filters),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let list = admin.get("/admin/feeds").await;
+    assert!(
+        list.body.contains("IOCs") && list.body.contains("public ≤ TLP:CLEAR"),
+        "{}",
+        list.body
+    );
+    let (_, feeds) = call(&hub, "GET", "/api/feeds", Some(TOKEN), None).await;
+    let url = feeds[0]["url"].as_str().unwrap().to_string();
+    let csv = hub
+        .client
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, "value;name\r\n198.51.100.9;\"C2; \"\"quoted\"\"\"\r\n");
+    admin.get("/admin/collections/new").await;
+    let res = admin
+        .post(
+            "/admin/collections",
+            &[
+                ("name", "ATT&CK"),
+                ("public", "on"),
+                ("max_marking", "TLP:GREEN"),
+                ("can_write", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let (_, cols) = call(&hub, "GET", "/api/collections", Some(TOKEN), None).await;
+    assert_eq!(cols[0]["name"], "ATT&CK");
+    assert_eq!(cols[0]["can_write"], true);
+    assert_eq!(cols[0]["max_marking"], "TLP:GREEN");
+    let edit = admin
+        .get(&format!(
+            "/admin/collections/{}",
+            cols[0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(edit.status, 200);
+    assert!(edit.body.contains("value=\"ATT&amp;CK\""));
+    let res = hub
+        .client
+        .get(hub.url("/taxii2/root/collections/"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.text().await.unwrap().contains("ATT&CK"),
+        "listed anonymously by TAXII"
+    );
+    hub.stop().await;
+}

@@ -82,7 +82,14 @@ async fn pycti_listen_stream_consumes_the_global_stream() {
     assert!(ok, "pycti failed");
     let events = result["events"].as_array().unwrap();
     assert_eq!(events.len(), 1827, "pycti received every event once");
-    assert!(events.iter().all(|e| e[0] == "create" && e[2] == "create"));
+    // pycti's first run asks for `recover=<now>` from 0-0: the current state of every object (spec §5.2), once
+    // each; MITRE's identity and marking go first as dependencies (no inner `type`).
+    assert!(events
+        .iter()
+        .all(|e| e[0] == "create" && (e[2] == "create" || e[2].is_null())));
+    let distinct: std::collections::HashSet<&str> =
+        events.iter().map(|e| e[3].as_str().unwrap()).collect();
+    assert_eq!(distinct.len(), 1827, "every object once");
     let last = &events[1826];
     assert_eq!(
         last[4], "Индикатор – 指標 ✓",

@@ -31,7 +31,8 @@ got = []
 
 def callback(msg):
     d = json.loads(msg.data)
-    got.append([msg.event, msg.id, d["type"], d["data"]["id"], d["data"].get("name")])
+    # Dependency events carry no "type" (OpenCTI does the same): act on the SSE event name.
+    got.append([msg.event, msg.id, d.get("type"), d["data"]["id"], d["data"].get("name")])
 
 
 url, token, expected, timeout = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])

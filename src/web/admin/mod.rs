@@ -7,6 +7,7 @@ mod dashboard;
 mod import;
 mod knowledge;
 mod login;
+mod sharing;
 mod streams;
 
 use std::future::Future;
@@ -39,8 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/import", web::post().to(import::submit))
             .configure(accounts::configure)
             .configure(streams::configure)
-            .route("/collections", web::get().to(unavailable))
-            .route("/feeds", web::get().to(unavailable))
+            .configure(sharing::configure)
             .route("/synchronizers", web::get().to(unavailable))
             .default_service(web::to(not_found)),
     );
@@ -276,15 +276,10 @@ struct Unavailable {
 }
 
 /// Sections whose features are not in this build yet.
-async fn unavailable(req: HttpRequest, page: Page<super::extract::Read>) -> PageResult {
-    let (active, what) = match req.path() {
-        p if p.ends_with("/collections") => ("collections", "TAXII collections"),
-        p if p.ends_with("/feeds") => ("feeds", "CSV feeds"),
-        _ => ("synchronizers", "Remote streams"),
-    };
+async fn unavailable(page: Page<super::extract::Share>) -> PageResult {
     render(&Unavailable {
-        chrome: page.chrome(active),
-        what,
+        chrome: page.chrome("synchronizers"),
+        what: "Remote streams",
     })
 }
 
