@@ -76,8 +76,20 @@ pub async fn run(
         )),
         config: Arc::new(config),
         shutdown: shutdown.child_token(),
+        syncs: crate::sync::Registry::default(),
         taxii: crate::taxii::Index::default(),
     };
+    let sync_shutdown = CancellationToken::new();
+    let supervisor = crate::sync::supervisor::start(
+        store.clone(),
+        state.syncs.clone(),
+        crate::sync::supervisor::Settings {
+            idle_timeout: Duration::from_millis(state.config.sync_idle_timeout_ms.max(100)),
+            max_object_bytes: state.config.max_object_bytes,
+            max_line: state.config.max_body_bytes,
+        },
+        sync_shutdown.clone(),
+    );
     let addr = listener.local_addr()?;
     let data = web::Data::new(state.clone());
     let schema = web::Data::new(routes::graphql::schema());
@@ -109,6 +121,9 @@ pub async fn run(
     tokio::time::sleep(Duration::from_millis(50)).await;
     handle.stop(true).await;
     let _ = server_task.await;
+    // Synchronizers end after their current batch is committed, before the final flush.
+    sync_shutdown.cancel();
+    let _ = supervisor.await;
     tokio::task::spawn_blocking(move || store.flush())
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;

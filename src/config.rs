@@ -24,6 +24,9 @@ pub struct Config {
     /// Largest accepted single STIX object; a larger one is rejected alone.
     pub max_object_bytes: usize,
     pub heartbeat_ms: u64,
+    /// A synchronizer connection that receives nothing (not even a heartbeat) for this long is dropped and
+    /// reopened: remotes heartbeat every 5 s, so this catches a stalled peer.
+    pub sync_idle_timeout_ms: u64,
     /// First start only: the admin's password / an API token for the admin.
     pub admin_password: Option<Secret>,
     pub admin_token: Option<Secret>,
@@ -48,6 +51,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024 * 1024,
             max_object_bytes: 8 * 1024 * 1024,
             heartbeat_ms: 5000,
+            sync_idle_timeout_ms: 60_000,
             admin_password: None,
             admin_token: None,
             session_idle_secs: 3600,
@@ -69,6 +73,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     max_object_bytes: Option<usize>,
     heartbeat_ms: Option<u64>,
+    sync_idle_timeout_ms: Option<u64>,
     session_idle_secs: Option<u64>,
     session_max_secs: Option<u64>,
     secure_cookies: Option<bool>,
@@ -168,6 +173,9 @@ impl Config {
         }
         if let Some(v) = f.heartbeat_ms {
             self.heartbeat_ms = v.max(100);
+        }
+        if let Some(v) = f.sync_idle_timeout_ms {
+            self.sync_idle_timeout_ms = v.max(1000);
         }
         if let Some(v) = f.session_idle_secs {
             self.session_idle_secs = v.max(60);

@@ -12,5 +12,6 @@ pub mod state;
 pub mod stix;
 pub mod store;
 pub mod stream;
+pub mod sync;
 pub mod taxii;
 pub mod web;

@@ -15,6 +15,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cancelled at shutdown: SSE readers end their responses.
     pub shutdown: CancellationToken,
+    /// Run-time status of the synchronizers (written by their tasks).
+    pub syncs: crate::sync::Registry,
     /// Failed-login throttling (admin login, TAXII Basic auth).
     pub logins: Arc<LoginGuard>,
     /// TAXII's read-side version index and status resources.
@@ -28,6 +30,7 @@ impl AppState {
             hub_id: self.store.hub_id().to_string(),
             source: source.to_owned(),
             user: user.map(str::to_owned),
+            upstream_hub: None,
         }
     }
 }

@@ -44,12 +44,15 @@ pub struct BenchArgs {
     /// Also write the figures as JSON to this file
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Only the synchronizer figure: hub -> hub replication of --corpus vs its local ingest
+    #[arg(long)]
+    sync: bool,
 }
 
-struct TempDir(PathBuf);
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl TempDir {
-    fn new(tag: &str) -> std::io::Result<Self> {
+    pub(super) fn new(tag: &str) -> std::io::Result<Self> {
         let p = std::env::temp_dir().join(format!(
             "stixhub-bench-{tag}-{}",
             uuid::Uuid::new_v4().simple()
@@ -85,6 +88,7 @@ fn ingest_one(store: &Store, path: &Path) -> Result<Ingest, String> {
         hub_id: store.hub_id().to_string(),
         source: "bench".into(),
         user: None,
+        upstream_hub: None,
     };
     let start = Instant::now();
     let report = knowledge::import_bundle(store, &body, usize::MAX, &origin, &mut |_, _| {})
@@ -173,6 +177,17 @@ pub async fn run(args: BenchArgs) -> bool {
 }
 
 async fn run_inner(args: BenchArgs) -> Result<(), String> {
+    if args.sync {
+        let figure = super::sync_bench::report(&super::sync_bench::run(&args.corpus).await?);
+        if let Some(path) = args.json {
+            std::fs::write(
+                &path,
+                serde_json::to_vec_pretty(&json!([figure])).unwrap_or_default(),
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        return Ok(());
+    }
     let dir = TempDir::new("hub").map_err(|e| e.to_string())?;
     let token = crate::auth::generate_secret(32);
     let config = Config {

@@ -54,6 +54,7 @@ fn import_local(config: &Config, files: &[std::path::PathBuf]) -> bool {
         hub_id: store.hub_id().to_string(),
         source: "cli".into(),
         user: None,
+        upstream_hub: None,
     };
     let mut ok = true;
     let mut total = ImportReport::default();

@@ -4,6 +4,7 @@ mod bench;
 mod bench_taxii;
 mod fanout;
 mod import;
+mod sync_bench;
 
 use std::path::PathBuf;
 

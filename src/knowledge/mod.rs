@@ -244,6 +244,21 @@ pub fn delete_object(
 ) -> Result<bool, KnowledgeError> {
     let stream_filters = streams::load(store)?;
     let mut w = store.writer();
+    if !delete_staged(&mut w, &stream_filters, stix_id, origin)? {
+        return Ok(false);
+    }
+    w.commit()?;
+    store.enforce_retention()?;
+    Ok(true)
+}
+
+/// Stages the deletion of an object (event, stream entries) in a batch. `Ok(false)` when it does not exist.
+pub fn delete_staged(
+    w: &mut Writer<'_>,
+    stream_filters: &[streams::StreamFilter],
+    stix_id: &str,
+    origin: &Origin,
+) -> Result<bool, StoreError> {
     let Some(StoredObject::V1(rec)) = w.get_object(stix_id)? else {
         return Ok(false);
     };
@@ -260,10 +275,8 @@ pub fn delete_object(
             payload: bytes,
         }),
     )?;
-    streams::append(&mut w, &stream_filters, id, EventKind::Delete, None, &obj)?;
+    streams::append(w, stream_filters, id, EventKind::Delete, None, &obj)?;
     w.delete_object(stix_id);
-    w.commit()?;
-    store.enforce_retention()?;
     Ok(true)
 }
 

@@ -57,6 +57,10 @@ pub struct Origin {
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// For synchronized data: the hub where the change was first made, so that hub's synchronizers drop it
+    /// when it comes back (no echo between hubs that sync each other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_hub: Option<String>,
 }
 
 /// The STIX object as emitted: the stored object plus this hub's OpenCTI extension.

@@ -4,7 +4,9 @@
 //! current version), `events` (global log, key = event id), `stream_log` (stream id ‖ event id → entry),
 //! `users`, `groups`, `tokens` (key = SHA-256 of the token), `sessions` (key = SHA-256 of the cookie),
 //! `streams` (definitions), `stream_sent` (stream id ‖ STIX id of every object already emitted to a stream, so
-//! dependencies go out once per stream), `collections` (TAXII) and `feeds` (CSV) definitions.
+//! dependencies go out once per stream), `collections` (TAXII) and `feeds` (CSV) definitions,
+//! `synchronizers` (definitions, token included) and `sync_state` (each synchronizer's cursor, written with
+//! its batches).
 
 mod accounts;
 mod baseline;
@@ -15,6 +17,7 @@ pub mod records;
 mod retention;
 mod sharing;
 mod streams;
+mod synchronizers;
 mod writer;
 
 use std::path::Path;
@@ -28,8 +31,9 @@ pub use baseline::raw_sled_writes;
 pub use clock::{now_ms, IdClock};
 pub use event_id::EventId;
 pub use records::{
-    CollectionV1, EventV1, FeedV1, GroupV1, ObjectV1, SessionV1, StoredEvent, StoredObject,
-    StoredStreamEntry, StreamEntryV1, StreamEntryV2, StreamV1, TokenV1, UserV1, UserV2,
+    CollectionV1, EventV1, FeedV1, GroupV1, ObjectV1, ParkedV1, SessionV1, StoredEvent,
+    StoredObject, StoredStreamEntry, StoredSyncState, StreamEntryV1, StreamEntryV2, StreamV1,
+    SyncErrorV1, SyncStateV1, SynchronizerV1, TokenV1, UserV1, UserV2,
 };
 pub use writer::Writer;
 
@@ -81,6 +85,8 @@ pub(crate) struct Trees {
     pub sessions: sled::Tree,
     pub streams: sled::Tree,
     pub stream_sent: sled::Tree,
+    pub synchronizers: sled::Tree,
+    pub sync_state: sled::Tree,
     pub collections: sled::Tree,
     pub feeds: sled::Tree,
 }
@@ -92,6 +98,7 @@ struct Inner {
     write_lock: Mutex<()>,
     head_tx: watch::Sender<EventId>,
     streams_tx: watch::Sender<u64>,
+    sync_tx: watch::Sender<u64>,
     /// Events of the global log to keep (0 = all); see `retention.rs`.
     retention: std::sync::atomic::AtomicU64,
 }
@@ -139,6 +146,8 @@ impl Store {
             sessions: db.open_tree("sessions")?,
             streams: db.open_tree("streams")?,
             stream_sent: db.open_tree("stream_sent")?,
+            synchronizers: db.open_tree("synchronizers")?,
+            sync_state: db.open_tree("sync_state")?,
             collections: db.open_tree("collections")?,
             feeds: db.open_tree("feeds")?,
             db,
@@ -155,6 +164,7 @@ impl Store {
         let advertised = read_id(META_ADVERTISED)?;
         let (head_tx, _) = watch::channel(last);
         let (streams_tx, _) = watch::channel(0);
+        let (sync_tx, _) = watch::channel(0);
         Ok(Store {
             inner: Arc::new(Inner {
                 hub_id,
@@ -162,6 +172,7 @@ impl Store {
                 write_lock: Mutex::new(()),
                 head_tx,
                 streams_tx,
+                sync_tx,
                 retention: std::sync::atomic::AtomicU64::new(0),
                 trees,
             }),

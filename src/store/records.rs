@@ -210,6 +210,91 @@ pub struct TokenV1 {
     pub revoked: bool,
 }
 
+/// A synchronizer's configuration (`synchronizers` tree). `Debug` never shows the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredSynchronizer {
+    V1(SynchronizerV1),
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SynchronizerV1 {
+    pub id: [u8; 16],
+    pub name: String,
+    /// The remote's base URL, without a trailing `/` or query string.
+    pub url: String,
+    /// Sent to the remote as a Bearer token; never returned by the API.
+    pub token: Option<String>,
+    pub stream_id: String,
+    pub listen_delete: bool,
+    pub no_dependencies: bool,
+    /// `beginning`, `now` or an RFC 3339 date: where the first connection starts.
+    pub start_from: String,
+    pub verify_tls: bool,
+    pub running: bool,
+    pub created_at_ms: i64,
+}
+
+impl std::fmt::Debug for SynchronizerV1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SynchronizerV1")
+            .field("id", &uuid::Uuid::from_bytes(self.id))
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("stream_id", &self.stream_id)
+            .field("listen_delete", &self.listen_delete)
+            .field("no_dependencies", &self.no_dependencies)
+            .field("start_from", &self.start_from)
+            .field("verify_tls", &self.verify_tls)
+            .field("running", &self.running)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for StoredSynchronizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoredSynchronizer::V1(s) => s.fmt(f),
+        }
+    }
+}
+
+/// A synchronizer's progress (`sync_state` tree), written in the same transaction as the objects it applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredSyncState {
+    V1(SyncStateV1),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStateV1 {
+    /// The last remote event id fully applied (the resume point, sent as `Last-Event-ID`).
+    pub cursor: Option<String>,
+    /// Data events consumed from the remote (applied, unchanged, skipped or rejected).
+    pub events_applied: u64,
+    /// Objects waiting for an object they reference (relationship ends).
+    pub parked: Vec<ParkedV1>,
+    /// Records rejected or given up, newest last (bounded).
+    pub errors: Vec<SyncErrorV1>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedV1 {
+    pub stix_id: String,
+    /// The STIX object as received.
+    pub object: Vec<u8>,
+    pub missing: Vec<String>,
+    /// Later batches that did not bring the missing objects.
+    pub attempts: u32,
+    pub upstream_hub: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncErrorV1 {
+    pub stix_id: Option<String>,
+    pub error: String,
+    pub at_ms: i64,
+}
+
 pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     bincode::serialize(value).map_err(|e| StoreError::Corrupt(format!("encode: {e}")))
 }
@@ -424,5 +509,60 @@ mod tests {
         let bytes = encode(&rec).unwrap();
         assert_eq!(bytes.len(), 4 + 16 + 8 + 1 + 16 + 32 + 8 + 1 + 1);
         assert_eq!(decode::<StoredToken>(&bytes, "token").unwrap(), rec);
+    }
+
+    #[test]
+    fn synchronizer_v1_golden_and_redacted() {
+        let rec = StoredSynchronizer::V1(SynchronizerV1 {
+            id: [1; 16],
+            name: "n".into(),
+            url: "u".into(),
+            token: Some("s3cret".into()),
+            stream_id: "s".into(),
+            listen_delete: true,
+            no_dependencies: false,
+            start_from: "b".into(),
+            verify_tls: true,
+            running: false,
+            created_at_ms: 2,
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01010101010101010101010101010101 0100000000000000 6e 0100000000000000 75 01 0600000000000000 733363726574 0100000000000000 73 01 00 0100000000000000 62 01 00 0200000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(decode::<StoredSynchronizer>(&bytes, "sync").unwrap(), rec);
+        assert!(!format!("{rec:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn sync_state_v1_golden() {
+        let rec = StoredSyncState::V1(SyncStateV1 {
+            cursor: Some("1-0".into()),
+            events_applied: 3,
+            parked: vec![ParkedV1 {
+                stix_id: "r".into(),
+                object: b"{}".to_vec(),
+                missing: vec!["m".into()],
+                attempts: 1,
+                upstream_hub: None,
+            }],
+            errors: vec![SyncErrorV1 {
+                stix_id: None,
+                error: "e".into(),
+                at_ms: 4,
+            }],
+        });
+        let bytes = encode(&rec).unwrap();
+        assert_eq!(
+            hex::encode(&bytes),
+            "00000000 01 0300000000000000 312d30 0300000000000000 0100000000000000 0100000000000000 72 0200000000000000 7b7d 0100000000000000 0100000000000000 6d 01000000 00 0100000000000000 00 0100000000000000 65 0400000000000000"
+                .replace(' ', "")
+        );
+        assert_eq!(
+            decode::<StoredSyncState>(&bytes, "sync state").unwrap(),
+            rec
+        );
     }
 }

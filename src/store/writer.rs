@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use sled::transaction::{ConflictableTransactionError, Transactional};
 use tokio::sync::watch;
 
-use super::records::{self, StoredEvent, StoredObject, StoredStreamEntry};
+use super::records::{self, StoredEvent, StoredObject, StoredStreamEntry, StoredSyncState};
 use super::{clock, meta_keys, u64_from, EventId, IdClock, StoreError, Trees};
 
 enum ObjectOp {
@@ -30,6 +30,8 @@ pub struct Writer<'a> {
     entry_seq: HashMap<([u8; 16], EventId), u16>,
     /// (stream ‖ STIX id) already emitted to a stream, staged in this batch.
     sent: std::collections::HashSet<Vec<u8>>,
+    /// Synchronizer progress (id → state) committed with the objects it applied.
+    sync_states: Vec<([u8; 16], Vec<u8>)>,
     allocated: bool,
 }
 
@@ -52,6 +54,7 @@ impl<'a> Writer<'a> {
             stream_entries: Vec::new(),
             entry_seq: HashMap::new(),
             sent: std::collections::HashSet::new(),
+            sync_states: Vec::new(),
             allocated: false,
         }
     }
@@ -130,6 +133,21 @@ impl<'a> Writer<'a> {
         self.sent.insert(sent_key(stream_id, stix_id));
     }
 
+    /// Stages a synchronizer's new progress, written in the same transaction as the batch it applied.
+    pub fn put_sync_state(
+        &mut self,
+        sync_id: [u8; 16],
+        state: &StoredSyncState,
+    ) -> Result<(), StoreError> {
+        self.sync_states.push((sync_id, records::encode(state)?));
+        Ok(())
+    }
+
+    /// Ids of the objects written or deleted in this batch so far.
+    pub fn staged_ids(&self) -> impl Iterator<Item = &str> {
+        self.staged.keys().map(String::as_str)
+    }
+
     /// Number of staged object writes.
     #[must_use]
     pub fn staged_len(&self) -> usize {
@@ -181,6 +199,7 @@ impl<'a> Writer<'a> {
             && self.events.is_empty()
             && self.stream_entries.is_empty()
             && self.sent.is_empty()
+            && self.sync_states.is_empty()
         {
             return Ok(());
         }
@@ -190,14 +209,16 @@ impl<'a> Writer<'a> {
         let events = &self.events;
         let entries = &self.stream_entries;
         let sent = &self.sent;
+        let sync_states = &self.sync_states;
         (
             &t.objects,
             &t.events,
             &t.stream_log,
             &t.meta,
             &t.stream_sent,
+            &t.sync_state,
         )
-            .transaction(|(o, e, s, m, d)| {
+            .transaction(|(o, e, s, m, d, y)| {
                 for (id, op) in objects {
                     match op {
                         ObjectOp::Put(bytes) => o.insert(id.as_bytes(), bytes.as_slice())?,
@@ -212,6 +233,9 @@ impl<'a> Writer<'a> {
                 }
                 for key in sent {
                     d.insert(key.as_slice(), &[])?;
+                }
+                for (id, bytes) in sync_states {
+                    y.insert(id, bytes.as_slice())?;
                 }
                 if let Some((last, _)) = events.last() {
                     m.insert(last_key, &last.to_bytes())?;
@@ -230,6 +254,7 @@ impl<'a> Writer<'a> {
         self.stream_entries.clear();
         self.entry_seq.clear();
         self.sent.clear();
+        self.sync_states.clear();
         self.staged.clear();
         self.staged_values.clear();
     }

@@ -15,6 +15,7 @@ fn import(store: &Store, objects: Vec<Value>) {
         hub_id: "h".into(),
         source: "test".into(),
         user: None,
+        upstream_hub: None,
     };
     let body = serde_json::to_vec(&json!({"type": "bundle", "objects": objects})).unwrap();
     knowledge::import_bundle(store, &body, 1 << 20, &origin, &mut |_, _| {}).unwrap();
@@ -99,6 +100,7 @@ fn pages_versions_and_deletes() {
         hub_id: "h".into(),
         source: "test".into(),
         user: None,
+        upstream_hub: None,
     };
     knowledge::delete_object(
         &store,

@@ -13,6 +13,7 @@ mod public;
 mod sharing;
 mod stream;
 mod streams;
+mod synchronizers;
 mod taxii;
 mod taxii_http;
 mod taxii_post;
@@ -40,6 +41,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/streams/{id}/start", web::post().to(streams::start))
                 .route("/streams/{id}/stop", web::post().to(streams::stop))
                 .route("/public/streams", web::get().to(streams::public_list))
+                .route("/synchronizers", web::get().to(synchronizers::list))
+                .route("/synchronizers", web::post().to(synchronizers::create))
+                .route(
+                    "/synchronizers/discover",
+                    web::post().to(synchronizers::discover),
+                )
+                .route("/synchronizers/{id}", web::get().to(synchronizers::get))
+                .route("/synchronizers/{id}", web::patch().to(synchronizers::patch))
+                .route(
+                    "/synchronizers/{id}",
+                    web::delete().to(synchronizers::delete),
+                )
+                .route(
+                    "/synchronizers/{id}/start",
+                    web::post().to(synchronizers::start),
+                )
+                .route(
+                    "/synchronizers/{id}/stop",
+                    web::post().to(synchronizers::stop),
+                )
                 .route("/users", web::get().to(accounts::list_users))
                 .route("/users", web::post().to(accounts::create_user))
                 .route("/users/{id}", web::get().to(accounts::get_user))

@@ -272,3 +272,74 @@ pub fn indicator(n: u32, name: &str, modified: &str) -> Value {
 pub fn bundle(objects: Vec<Value>) -> Value {
     serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": objects})
 }
+
+impl Hub {
+    /// Every object the hub holds, by id (paginated `GET /api/objects`).
+    pub async fn all_objects(&self) -> std::collections::BTreeMap<String, Value> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(a) => format!("/api/objects?limit=1000&after={a}"),
+                None => "/api/objects?limit=1000".to_owned(),
+            };
+            let (status, page) = self.get(&path).await;
+            assert_eq!(status, 200, "{page}");
+            for o in page["objects"].as_array().unwrap() {
+                out.insert(o["id"].as_str().unwrap().to_owned(), o.clone());
+            }
+            match page["next"].as_str() {
+                Some(n) => after = Some(n.to_owned()),
+                None => return out,
+            }
+        }
+    }
+
+    /// `POST /api/synchronizers` with the admin token; asserts 201 and returns the synchronizer.
+    pub async fn create_sync(&self, body: Value) -> Value {
+        let res = self
+            .client
+            .post(self.url("/api/synchronizers"))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{answer}");
+        answer
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(TOKEN)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics after `secs` seconds naming `what`.
+pub async fn eventually<T, F, Fut>(what: &str, secs: u64, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {secs} s waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -281,7 +281,16 @@ async fn collections_are_managed_like_streams() {
         let err: Value = res.json().await.unwrap();
         assert!(err["error"].as_str().unwrap().contains(needle), "{err}");
     }
-    let group = "11111111-2222-4333-8444-555555555555";
+    // Authorized groups must exist (93afd45): make one.
+    let (status, made) = hub
+        .post_json(
+            "/api/groups",
+            &json!({"name": "collection readers", "allowed_markings": ["TLP:GREEN"], "capabilities": ["read"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{made}");
+    let group = made["id"].as_str().unwrap().to_owned();
+    let group = group.as_str();
     let id = create_collection(&hub, json!({"name": "Managed", "filters": eq_filter("entity_type", &["Malware"]),
         "public": true, "max_marking": "TLP:GREEN", "authorized_groups": [group], "can_write": true})).await;
     let (status, got) = hub.get(&format!("/api/collections/{id}")).await;
