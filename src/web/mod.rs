@@ -13,7 +13,7 @@ mod public;
 mod sharing;
 mod stream;
 mod streams;
-mod synchronizers;
+pub(crate) mod synchronizers;
 mod taxii;
 mod taxii_http;
 mod taxii_post;

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::extract::AdminUser;
+use super::extract::{Capable, Share};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::stix::{format_ms, parse_position_date_ms};
@@ -156,22 +156,15 @@ fn load(state: &AppState, id: &str) -> Result<SynchronizerV1, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("no synchronizer with id '{id}'")))
 }
 
-pub async fn list(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, AppError> {
-    let all = state
-        .store
-        .list_synchronizers()?
-        .iter()
-        .map(|s| sync_json(&state, s))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(all))
+pub async fn list(
+    state: web::Data<AppState>,
+    _user: Capable<Share>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(list_values(&state)?))
 }
 
-pub async fn create(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let fields = parse_body(&body)?;
+/// Creates a synchronizer from validated fields (API and admin pages).
+pub fn create_value(state: &AppState, fields: &Map<String, Value>) -> Result<Value, AppError> {
     for required in ["name", "url", "stream_id"] {
         if !fields.contains_key(required) {
             return Err(bad(format!("{required} is required")));
@@ -190,46 +183,56 @@ pub async fn create(
         running: false,
         created_at_ms: i64::try_from(now_ms()).unwrap_or(0),
     };
-    apply_fields(&mut s, &fields)?;
+    apply_fields(&mut s, fields)?;
     state.store.put_synchronizer(&s)?;
-    Ok(HttpResponse::Created().json(sync_json(&state, &s)?))
+    sync_json(state, &s)
 }
 
-pub async fn get(
+pub async fn create(
     state: web::Data<AppState>,
-    _admin: AdminUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(sync_json(&state, &load(&state, &id)?)?))
-}
-
-pub async fn patch(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    id: web::Path<String>,
+    _user: Capable<Share>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let mut s = load(&state, &id)?;
-    let restart = apply_fields(&mut s, &parse_body(&body)?)?;
+    Ok(HttpResponse::Created().json(create_value(&state, &parse_body(&body)?)?))
+}
+
+/// Every synchronizer as its API JSON.
+pub fn list_values(state: &AppState) -> Result<Vec<Value>, AppError> {
+    state
+        .store
+        .list_synchronizers()?
+        .iter()
+        .map(|s| sync_json(state, s))
+        .collect()
+}
+
+pub fn get_value(state: &AppState, id: &str) -> Result<Value, AppError> {
+    sync_json(state, &load(state, id)?)
+}
+
+/// Applies fields to a synchronizer; a new remote, stream or start point starts over from it.
+pub async fn update_value(
+    state: &AppState,
+    id: &str,
+    fields: &Map<String, Value>,
+) -> Result<Value, AppError> {
+    let mut s = load(state, id)?;
+    let restart = apply_fields(&mut s, fields)?;
     state.store.put_synchronizer(&s)?;
     if restart {
         // A batch of the old definition that commits after this is refused (apply checks the definition).
         let (store, sid) = (state.store.clone(), s.id);
         web::block(move || store.reset_sync_state(sid)).await??;
     }
-    Ok(HttpResponse::Ok().json(sync_json(&state, &s)?))
+    sync_json(state, &s)
 }
 
-pub async fn delete(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let sid = parse_id(&id)?;
+pub async fn delete_value(state: &AppState, id: &str) -> Result<(), AppError> {
+    let sid = parse_id(id)?;
     let store = state.store.clone();
     if web::block(move || store.delete_synchronizer(sid)).await?? {
         state.syncs.remove(sid);
-        Ok(HttpResponse::NoContent().finish())
+        Ok(())
     } else {
         Err(AppError::NotFound(format!(
             "no synchronizer with id '{id}'"
@@ -237,16 +240,54 @@ pub async fn delete(
     }
 }
 
-async fn set_running(state: &AppState, id: &str, running: bool) -> Result<HttpResponse, AppError> {
+pub fn set_running_value(state: &AppState, id: &str, running: bool) -> Result<Value, AppError> {
     let mut s = load(state, id)?;
     s.running = running;
     state.store.put_synchronizer(&s)?;
-    Ok(HttpResponse::Ok().json(sync_json(state, &s)?))
+    sync_json(state, &s)
+}
+
+/// The remote's streams for the admin wizard; a remote that cannot be used is a 400 with the reason.
+pub async fn discover_values(url: &str, token: Option<&str>) -> Result<Vec<Value>, AppError> {
+    let url = client::normalize_url(url).map_err(bad)?;
+    client::discover(&url, token, true)
+        .await
+        .map_err(|e| bad(format!("{e} ({})", e.code())))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    _user: Capable<Share>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(sync_json(&state, &load(&state, &id)?)?))
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    _user: Capable<Share>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(update_value(&state, &id, &parse_body(&body)?).await?))
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    _user: Capable<Share>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    delete_value(&state, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_running(state: &AppState, id: &str, running: bool) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(set_running_value(state, id, running)?))
 }
 
 pub async fn start(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     set_running(&state, &id, true).await
@@ -254,7 +295,7 @@ pub async fn start(
 
 pub async fn stop(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    _user: Capable<Share>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     set_running(&state, &id, false).await
@@ -275,7 +316,7 @@ fn remote_failure(url: &str, e: &RemoteError) -> HttpResponse {
 
 /// `POST /api/synchronizers/discover` `{"url","token"?,"verify_tls"?,"stream_id"?}` → the remote's streams
 /// (OpenCTI's own discovery query); with `stream_id`, also opens that stream as OpenCTI's "test" does.
-pub async fn discover(_admin: AdminUser, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn discover(_user: Capable<Share>, body: web::Bytes) -> Result<HttpResponse, AppError> {
     let fields = parse_body(&body)?;
     let mut probe = SynchronizerV1 {
         id: [0; 16],

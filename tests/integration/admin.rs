@@ -503,3 +503,109 @@ async fn collections_and_feeds_are_managed_in_the_browser() {
     );
     hub.stop().await;
 }
+
+/// Ingestion → Remote streams in the browser's way (issue 5's "done"): on hub B, enter hub A's URL without a
+/// token → Validate lists A's public streams only → pick one → B holds A's matching objects within seconds;
+/// the detail page shows the state, cursor and events applied; stop and delete work; the token never shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_stream_wizard_replicates_a_public_stream() {
+    let a = Hub::start().await;
+    let b = Hub::start().await;
+    a.import_file(&shared("stix21/mitre-attack/ics-attack-18.1.json"))
+        .await;
+    let public = a
+        .create_stream(json!({"name": "ICS malware", "public": true, "started": true,
+            "filters": {"mode": "and", "filterGroups": [], "filters": [{"key": ["entity_type"], "values": ["Malware"], "operator": "eq", "mode": "or"}]}}))
+        .await;
+    a.create_stream(json!({"name": "private one", "started": true}))
+        .await;
+    let mut admin = Browser::new(&b.base);
+    admin.login("admin", "test-password").await;
+    admin.get("/admin/synchronizers/new").await;
+    let bad = admin
+        .post(
+            "/admin/synchronizers/discover",
+            &[("url", "http://127.0.0.1:9/"), ("token", "")],
+        )
+        .await;
+    assert_eq!(bad.status, 400, "an unreachable remote says so");
+    assert!(bad.body.contains("class=\"error\""), "{}", bad.body);
+    let found = admin
+        .post(
+            "/admin/synchronizers/discover",
+            &[("url", a.base.as_str()), ("token", "")],
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(
+        found.body.contains("ICS malware") && !found.body.contains("private one"),
+        "{}",
+        found.body
+    );
+    let sid = public["id"].as_str().unwrap();
+    let created = admin
+        .post(
+            "/admin/synchronizers",
+            &[
+                ("url", a.base.as_str()),
+                ("token", ""),
+                ("stream_id", sid),
+                ("name", "partner A"),
+                ("start", "beginning"),
+                ("listen_delete", "on"),
+                ("verify_tls", "on"),
+                ("run", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let detail_url = created.location.unwrap();
+    let (_, malware) = call(
+        &a,
+        "GET",
+        "/api/objects?type=malware&limit=1000",
+        Some(TOKEN),
+        None,
+    )
+    .await;
+    let want = malware["objects"].as_array().unwrap().len();
+    crate::common::eventually("B holds A's malware", 60, || async {
+        let (_, got) = call(
+            &b,
+            "GET",
+            "/api/objects?type=malware&limit=1000",
+            Some(TOKEN),
+            None,
+        )
+        .await;
+        (got["objects"].as_array().map_or(0, Vec::len) == want).then_some(())
+    })
+    .await;
+    let detail = admin.get(&detail_url).await;
+    assert_eq!(detail.status, 200);
+    assert!(
+        detail.body.contains("id=\"sync-state\">live<"),
+        "{}",
+        detail.body
+    );
+    assert!(
+        !detail.body.contains("id=\"sync-applied\">0<"),
+        "events applied are shown"
+    );
+    let list = admin.get("/admin/synchronizers").await;
+    assert!(list.body.contains("partner A") && list.body.contains("state-live"));
+    let stop = admin.post(&format!("{detail_url}/stop"), &[]).await;
+    assert_eq!(stop.status, 303);
+    let detail = admin.get(&detail_url).await;
+    assert!(
+        detail.body.contains("id=\"sync-state\">stopped<"),
+        "{}",
+        detail.body
+    );
+    let gone = admin.post(&format!("{detail_url}/delete"), &[]).await;
+    assert_eq!(gone.status, 303);
+    let (_, syncs) = call(&b, "GET", "/api/synchronizers", Some(TOKEN), None).await;
+    assert_eq!(syncs, json!([]));
+    b.stop().await;
+    a.stop().await;
+}

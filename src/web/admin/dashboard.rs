@@ -29,6 +29,9 @@ struct Dashboard {
     streams_total: usize,
     streams_started: usize,
     streams_public: usize,
+    syncs_total: usize,
+    syncs_live: usize,
+    syncs_failing: usize,
 }
 
 const HOUR_MS: u64 = 3_600_000;
@@ -80,6 +83,13 @@ pub async fn page(state: web::Data<AppState>, page: Page<Read>) -> PageResult {
     })
     .await??;
     let (bars, max_count) = hourly_bars(&times, now);
+    let syncs = crate::web::synchronizers::list_values(&state)?;
+    let state_of = |v: &serde_json::Value| {
+        v["status"]["state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
     let mut types: Vec<(String, u64)> = counts.into_iter().collect();
     types.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     render(&Dashboard {
@@ -92,6 +102,12 @@ pub async fn page(state: web::Data<AppState>, page: Page<Read>) -> PageResult {
         streams_total: streams.len(),
         streams_started: streams.iter().filter(|s| s.started).count(),
         streams_public: streams.iter().filter(|s| s.public).count(),
+        syncs_total: syncs.len(),
+        syncs_live: syncs.iter().filter(|v| state_of(v) == "live").count(),
+        syncs_failing: syncs
+            .iter()
+            .filter(|v| matches!(state_of(v).as_str(), "backoff" | "error" | "remote_stopped"))
+            .count(),
     })
 }
 

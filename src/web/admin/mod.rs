@@ -9,6 +9,7 @@ mod knowledge;
 mod login;
 mod sharing;
 mod streams;
+mod synchronizers;
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -41,7 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(accounts::configure)
             .configure(streams::configure)
             .configure(sharing::configure)
-            .route("/synchronizers", web::get().to(unavailable))
+            .configure(synchronizers::configure)
             .default_service(web::to(not_found)),
     );
 }
@@ -266,21 +267,6 @@ fn check_csrf(session: &session::Session, body: &[u8]) -> Result<(), AppError> {
             "the form's security token is missing or stale: reload the page and try again".into(),
         ))
     }
-}
-
-#[derive(Template)]
-#[template(path = "admin/unavailable.html")]
-struct Unavailable {
-    chrome: Chrome,
-    what: &'static str,
-}
-
-/// Sections whose features are not in this build yet.
-async fn unavailable(page: Page<super::extract::Share>) -> PageResult {
-    render(&Unavailable {
-        chrome: page.chrome("synchronizers"),
-        what: "Remote streams",
-    })
 }
 
 async fn not_found(req: HttpRequest) -> PageResult {
