@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
                 max_object_bytes: 1 << 20,
             };
             if let Ok(p) = prepare(raw, &opts) {
-                let _ = p.modified.as_ref().map(|t| (t.as_str().len(), t.epoch_ms()));
+                let _ = p
+                    .modified
+                    .as_ref()
+                    .map(|t| (t.as_str().len(), t.epoch_ms()));
             }
         }
         let small = PrepareOptions {
