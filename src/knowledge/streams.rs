@@ -214,6 +214,21 @@ pub fn joins_two_of_its_objects(
     } else {
         1
     };
+    if ends.len() != needed {
+        return false;
+    }
+    // Cheap first: with a top-level `entity_type = …` filter (mode and), an end of another type cannot match,
+    // and its id says its type — no lookup needed (most relationships of a typed stream stop here).
+    if filter.mode == crate::filter::Mode::And {
+        let types = filter.entity_types();
+        let typed = |end: &&str| {
+            let t = end.split("--").next().unwrap_or_default();
+            types.iter().any(|x| x == t)
+        };
+        if !types.is_empty() && !ends.iter().all(typed) {
+            return false;
+        }
+    }
     ends.len() == needed
         && ends
             .iter()
