@@ -187,3 +187,66 @@ async fn admin_interface_end_to_end() {
     }
     hub.stop().await;
 }
+
+/// Issue 5's "done" in a real browser: hub B follows hub A's public stream through the wizard, no token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_stream_wizard_in_the_browser() {
+    if !browser_ready() {
+        return;
+    }
+    let a = Hub::start().await;
+    let b = Hub::start().await;
+    a.import_file(&crate::common::shared(
+        "stix21/mitre-attack/ics-attack-18.1.json",
+    ))
+    .await;
+    a.create_stream(json!({"name": "ICS malware", "public": true, "started": true,
+        "filters": {"mode": "and", "filterGroups": [], "filters": [{"key": ["entity_type"], "values": ["Malware"], "operator": "eq", "mode": "or"}]}}))
+        .await;
+    a.create_stream(json!({"name": "private everything", "started": true}))
+        .await;
+    let shots = b.dir.path().join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let args = vec![
+        b.base.clone(),
+        "test-password".to_string(),
+        a.base.clone(),
+        shots.display().to_string(),
+    ];
+    let out = tokio::task::spawn_blocking(move || node("sync_wizard.js", &args))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "browser run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(out.stdout.trim_ascii()).unwrap();
+    assert_eq!(
+        seen["offered"],
+        json!(["ICS malware"]),
+        "only public streams without a token: {seen}"
+    );
+    assert_eq!(seen["state"], "live", "{seen}");
+    assert!(seen["applied"].as_u64().unwrap() > 0, "{seen}");
+    assert_eq!(seen["errors"], json!([]), "{seen}");
+    // B holds A's malware and re-publishes them on its own streams.
+    let (_, on_a) = a.get("/api/objects?type=malware&limit=1000").await;
+    let want = on_a["objects"].as_array().unwrap().len();
+    crate::common::eventually("B holds A's malware", 60, || async {
+        let (_, on_b) = b.get("/api/objects?type=malware&limit=1000").await;
+        (on_b["objects"].as_array().map_or(0, Vec::len) == want).then_some(())
+    })
+    .await;
+    let mut sse = b.sse("/stream?from=0", &[]).await;
+    let frames = sse.data_frames(1, std::time::Duration::from_secs(5)).await;
+    assert_eq!(frames.len(), 1, "B's own log re-publishes them");
+    assert!(
+        std::fs::metadata(shots.join("synchronizer.png"))
+            .unwrap()
+            .len()
+            > 1000
+    );
+    b.stop().await;
+    a.stop().await;
+}
