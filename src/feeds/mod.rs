@@ -118,7 +118,7 @@ pub fn rows(
     store: &Store,
     feed: &FeedV1,
     now_ms: i64,
-    accept: &dyn Fn(&Map<String, Value>) -> bool,
+    accept: &dyn Fn(&mut Map<String, Value>) -> bool,
 ) -> Result<Vec<Map<String, Value>>, StoreError> {
     let since = feed.window_secs.map_or(i64::MIN, |w| {
         now_ms.saturating_sub(i64::try_from(w).unwrap_or(i64::MAX).saturating_mul(1000))
@@ -135,8 +135,8 @@ pub fn rows(
             if rec.updated_at_ms < since {
                 continue;
             }
-            let obj = crate::knowledge::parse_stored(&rec)?;
-            if accept(&obj) {
+            let mut obj = crate::knowledge::parse_stored(&rec)?;
+            if accept(&mut obj) {
                 picked.push((rec.updated_at_ms, id, obj));
             }
         }

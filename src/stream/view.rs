@@ -13,7 +13,7 @@ use crate::knowledge::streams::previous_version;
 use crate::knowledge::{stored_object, EventKind};
 use crate::store::Store;
 
-fn object_visible(store: &Store, access: &Access, obj: &Map<String, Value>) -> bool {
+pub fn object_visible(store: &Store, access: &Access, obj: &Map<String, Value>) -> bool {
     if !access.may_see(obj, &|id| stored_object(store, id)) {
         return false;
     }
@@ -50,7 +50,7 @@ fn ref_keys(obj: &Map<String, Value>) -> impl Iterator<Item = &String> {
 
 /// Removes references to stored objects the reader may not see (B18: a report's `object_refs` must not
 /// reveal a hidden indicator). Ids the hub does not hold are kept. Returns whether anything was removed.
-fn redact(store: &Store, access: &Access, obj: &mut Map<String, Value>) -> bool {
+pub fn redact(store: &Store, access: &Access, obj: &mut Map<String, Value>) -> bool {
     let hidden = |id: &str| {
         stored_object(store, id)
             .is_some_and(|target| !access.may_see(&target, &|m| stored_object(store, m)))

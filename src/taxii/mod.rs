@@ -64,13 +64,13 @@ fn version_ms(obj: &Map<String, Value>, added: EventId) -> Option<i64> {
 
 /// Walks the versions selected by `q` (all objects, or one object's versions when `object` is set) in
 /// `date_added` order, keeping those `accept` lets through (the collection's filter and the reader's
-/// clearance). An older version is only served while the object's current version is itself accepted.
+/// access, which may also cut references the reader may not follow). An older version is only served while the object's current version is itself accepted.
 pub fn page(
     index: &Index,
     store: &Store,
     q: &Query,
     object: Option<&str>,
-    accept: &dyn Fn(&Map<String, Value>) -> bool,
+    accept: &dyn Fn(&mut Map<String, Value>) -> bool,
 ) -> Result<Page, StoreError> {
     let state = index.read(store)?;
     let mut after = q.next.unwrap_or(EventId::ZERO);
@@ -120,7 +120,7 @@ pub fn page(
         if !by_flag && sel.at.is_empty() {
             continue;
         }
-        let Some(obj) = index::version_at(store, *added)? else {
+        let Some(mut obj) = index::version_at(store, *added)? else {
             continue;
         };
         if !by_flag && !version_ms(&obj, *added).is_some_and(|v| sel.at.contains(&v)) {
@@ -132,7 +132,7 @@ pub fn page(
                 continue;
             }
         }
-        if !accept(&obj) {
+        if !accept(&mut obj) {
             continue;
         }
         if !is_last {
@@ -140,7 +140,7 @@ pub fn page(
                 Some(last) => index::version_at(store, *last)?,
                 None => None,
             };
-            if !current.is_some_and(|c| accept(&c)) {
+            if !current.is_some_and(|mut c| accept(&mut c)) {
                 continue;
             }
         }

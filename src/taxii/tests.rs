@@ -40,7 +40,7 @@ fn pages_versions_and_deletes() {
             .collect(),
     );
     import(&store, vec![indicator(2, "2024-02-01T00:00:00.000Z")]);
-    let yes = |_: &serde_json::Map<String, Value>| true;
+    let yes = |_: &mut serde_json::Map<String, Value>| true;
     // Pages of two, driven by `next` only: every object once, the updated one last (its newest version).
     let mut q = Query {
         limit: 2,
@@ -91,7 +91,7 @@ fn pages_versions_and_deletes() {
     );
     // An older version is not served once the current one is refused.
     let refuse_new =
-        |o: &serde_json::Map<String, Value>| o["modified"] != "2024-02-01T00:00:00.000Z";
+        |o: &mut serde_json::Map<String, Value>| o["modified"] != "2024-02-01T00:00:00.000Z";
     assert!(page(&index, &store, &all, Some(two), &refuse_new)
         .unwrap()
         .items

@@ -136,9 +136,8 @@ pub fn visible(state: &AppState, access: &Access, json: &[u8]) -> bool {
         return true;
     }
     match serde_json::from_slice::<Value>(json) {
-        Ok(Value::Object(obj)) => {
-            access.may_see(&obj, &|id| knowledge::stored_object(&state.store, id))
-        }
+        // The same view as streams: the object's markings, and a relationship's ends.
+        Ok(Value::Object(obj)) => crate::stream::view::object_visible(&state.store, access, &obj),
         _ => false,
     }
 }

@@ -277,18 +277,27 @@ fn verify_password(store: &crate::store::Store, user: &str, password: &str) -> O
 }
 
 /// Every shared object that is readable and within a reader's access: the one matcher plus the one access
-/// decision.
+/// decision (the same view as streams: relationship ends checked, hidden references cut).
 pub fn visible(
     state: &AppState,
     filter: Option<&FilterGroup>,
     access: &Access,
-    obj: &Map<String, Value>,
+    obj: &mut Map<String, Value>,
 ) -> bool {
     let Some(filter) = filter else {
         return false;
     };
-    crate::filter::matches(filter, obj)
-        && access.may_see(obj, &|id| crate::knowledge::stored_object(&state.store, id))
+    if !crate::filter::matches(filter, obj)
+        || !crate::stream::view::object_visible(&state.store, access, obj)
+    {
+        return false;
+    }
+    // As on streams: a relationship with a hidden end is hidden (above), and references to objects the reader
+    // may not see are cut from what it receives (B18).
+    if !access.bypass {
+        crate::stream::view::redact(&state.store, access, obj);
+    }
+    true
 }
 
 #[cfg(test)]

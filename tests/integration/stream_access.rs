@@ -111,3 +111,83 @@ async fn b18_hidden_objects_never_leak_through_container_refs() {
     assert!(update["context"]["patch"].to_string().contains(INDICATOR));
     hub.stop().await;
 }
+
+/// B18 on TAXII and CSV: a public collection or feed cuts references to hidden objects and hides a relationship
+/// whose end is hidden, exactly as a public stream does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn b18_taxii_and_csv_never_reveal_hidden_objects() {
+    let hub = Hub::start().await;
+    const AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+    let amber = "malware--18181818-0000-4000-8000-0000000000a1";
+    let open = "malware--18181818-0000-4000-8000-0000000000a2";
+    let rel = "relationship--18181818-0000-4000-8000-0000000000a3";
+    let mal = |id: &str, markings: &[&str]| {
+        json!({"type": "malware", "spec_version": "2.1", "id": id, "name": id,
+        "is_family": true, "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+        "object_marking_refs": markings})
+    };
+    hub.import(&json!({"type": "bundle", "id": "bundle--18181818-0000-4000-8000-00000000000c", "objects": [
+        mal(amber, &[AMBER]), mal(open, &[]),
+        {"type": "relationship", "spec_version": "2.1", "id": rel, "relationship_type": "variant-of",
+         "source_ref": open, "target_ref": amber, "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z"},
+        report("2024-01-01T00:00:00.000Z", &[amber, open])]}))
+    .await;
+    let post = |path: &str, body: Value| {
+        hub.client
+            .post(hub.url(path))
+            .bearer_auth(crate::common::TOKEN)
+            .json(&body)
+            .send()
+    };
+    let c: Value = post(
+        "/api/collections",
+        json!({"name": "all", "public": true, "max_marking": "TLP:GREEN"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let f: Value = post(
+        "/api/feeds",
+        json!({"name": "ids", "public": true, "max_marking": "TLP:GREEN", "columns": ["id", "target_ref", "object_refs"]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let taxii = hub
+        .client
+        .get(format!("{}objects/", c["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csv = hub
+        .client
+        .get(f["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (what, body) in [("TAXII", &taxii), ("CSV", &csv)] {
+        assert!(
+            body.contains(REPORT) && body.contains(open),
+            "{what}: visible objects served: {body}"
+        );
+        assert!(
+            !body.contains(amber),
+            "{what}: the AMBER object's id leaked: {body}"
+        );
+        assert!(
+            !body.contains(rel),
+            "{what}: a relationship to a hidden object was served: {body}"
+        );
+    }
+    hub.stop().await;
+}

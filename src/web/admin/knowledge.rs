@@ -51,8 +51,9 @@ fn parse(json: &[u8]) -> Option<Map<String, Value>> {
     }
 }
 
+/// The same view as streams: the object's markings, and a relationship's ends.
 fn visible(store: &Store, access: &Access, obj: &Map<String, Value>) -> bool {
-    access.may_see(obj, &|id| stored_object(store, id))
+    crate::stream::view::object_visible(store, access, obj)
 }
 
 fn text(obj: &Map<String, Value>, key: &str) -> String {
