@@ -152,7 +152,8 @@ impl Hub {
 }
 
 pub async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
+    // Up to 30 s: a 2-core CI machine running the whole suite can be slow to start a hub.
+    for _ in 0..1200 {
         if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
             if r.status().is_success() {
                 return;

@@ -142,6 +142,8 @@ async fn recover_serves_current_state_then_the_log() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 204);
+    // The recover point is a millisecond: keep every earlier write strictly before it.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     let recover_at = stixhub::stix::format_ms(i64::try_from(stixhub::store::now_ms()).unwrap());
     tokio::time::sleep(Duration::from_millis(20)).await;
     hub.import(&bundle(vec![indicator(3, "x")])).await;
