@@ -124,9 +124,29 @@ pub async fn run(
     // Synchronizers end after their current batch is committed, before the final flush.
     sync_shutdown.cancel();
     let _ = supervisor.await;
-    tokio::task::spawn_blocking(move || store.flush())
+    let flushing = store.clone();
+    tokio::task::spawn_blocking(move || flushing.flush())
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;
+    drop(state);
+    release(store).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Waits (up to 10 s) until the last other handle on the store is gone — server workers and request tasks end
+/// on their own threads a little after the server reports it stopped — so that when `run` returns the data
+/// directory is unlocked and a new hub can open it at once.
+async fn release(store: Store) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while store.handles() > 1 {
+        if tokio::time::Instant::now() >= deadline {
+            tracing::warn!(
+                handles = store.handles(),
+                "store still in use after shutdown"
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

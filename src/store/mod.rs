@@ -330,6 +330,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many handles share this database (this one included). The database, and its lock on the data
+    /// directory, is released when the last one is dropped.
+    pub fn handles(&self) -> usize {
+        Arc::strong_count(&self.inner)
+    }
+
     /// Bytes used on disk by the database.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         Ok(self.inner.trees.db.size_on_disk()?)

@@ -56,12 +56,15 @@ impl Hub {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(stixhub::app::run(config, listener, shutdown.clone()));
+        let mut task = tokio::spawn(stixhub::app::run(config, listener, shutdown.clone()));
         let client = reqwest::Client::builder()
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        wait_ready(&client, &base).await;
+        tokio::select! {
+            _ = wait_ready(&client, &base) => {}
+            ended = &mut task => panic!("hub at {base} ended before it was ready: {ended:?}"),
+        }
         Hub {
             base,
             dir,

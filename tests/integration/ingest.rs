@@ -227,6 +227,33 @@ async fn restart_keeps_everything_and_ids_keep_increasing() {
     hub.stop().await;
 }
 
+/// When the hub's `run` returns, the data directory is unlocked even though readers were connected: a new
+/// hub (or the CLI) can open it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_hub_releases_its_data_directory_at_once() {
+    for _ in 0..5 {
+        let hub = Hub::start().await;
+        hub.import(&bundle(vec![indicator(
+            1,
+            "one",
+            "2024-01-01T00:00:00.000Z",
+        )]))
+        .await;
+        let mut live = hub.sse("/stream?from=0", &[]).await;
+        live.data_frames(1, WAIT).await;
+        let mut other = hub.sse("/stream", &[]).await;
+        other.next(WAIT).await.unwrap();
+        let dir = hub.stop().await;
+        let store = stixhub::store::Store::open(dir.path());
+        assert!(
+            store.is_ok(),
+            "data directory still locked: {:?}",
+            store.err()
+        );
+        drop((live, other));
+    }
+}
+
 /// An object arriving from an OpenCTI platform carries that platform's extension; the hub stores the
 /// object without it and emits its own (internal id, dates), keeping every other extension exactly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
