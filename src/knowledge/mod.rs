@@ -10,9 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::stix::{self, BundleError, PrepareOptions, Prepared, Timestamp};
-use crate::store::{
-    now_ms, EventV1, ObjectV1, Store, StoreError, StoredEvent, StoredObject, Writer,
-};
+use crate::store::{EventV1, ObjectV1, Store, StoreError, StoredEvent, StoredObject, Writer};
 pub use payload::{EventKind, Origin};
 use upsert::Decision;
 
@@ -72,10 +70,6 @@ impl ImportReport {
         self.older_ignored += other.older_ignored;
         self.rejected += other.rejected;
     }
-}
-
-fn now() -> i64 {
-    i64::try_from(now_ms()).unwrap_or(i64::MAX)
 }
 
 /// Parses and stores a bundle (or bare array). Bad objects are rejected alone; the rest is stored durably
@@ -179,7 +173,13 @@ pub fn apply(
         p.modified.as_ref(),
         &p.object,
     );
-    let now = now();
+    if !matches!(decision, Decision::Create | Decision::Update) {
+        return Ok(decision);
+    }
+    // The object's `updated_at` is its event's millisecond, so a `recover` snapshot up to an instant and the
+    // log after it never overlap nor leave a gap.
+    let id = w.next_event_id();
+    let now = i64::try_from(id.ms).unwrap_or(i64::MAX);
     let previous = existing.as_ref().map(|(_, o)| o.clone());
     let (rec, kind, context) = match (decision, existing) {
         (Decision::Create, _) => (
@@ -206,7 +206,6 @@ pub fn apply(
         ),
         _ => return Ok(decision),
     };
-    let id = w.next_event_id();
     let data = payload::emitted_object(&p.object, &rec);
     let bytes = payload::build(kind, id, &data, origin, context)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;

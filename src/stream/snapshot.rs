@@ -3,7 +3,7 @@
 //! events with `origin.referer = "init-create"` and id `<updated_at ms>-0`, each after its dependencies; then
 //! the reader goes on with the log from `resume_at`. Objects deleted within the window produce nothing.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use bytes::{Bytes, BytesMut};
 use serde_json::{json, Map, Value};
@@ -25,6 +25,11 @@ pub struct Snapshot {
     filter: Option<FilterGroup>,
     no_dependencies: bool,
     sent: HashSet<String>,
+    /// Last millisecond the snapshot covers: later changes come from the log.
+    upto_ms: i64,
+    /// Dependencies sent in their current state although they changed after `upto_ms` (an object needs its
+    /// marking first): the log's event for that same state is not sent again (`data` as sent, by id).
+    pub ahead: HashMap<String, Value>,
     /// Where the log continues once the snapshot is sent.
     pub resume_at: EventId,
 }
@@ -44,6 +49,8 @@ impl Snapshot {
             filter,
             no_dependencies,
             sent: HashSet::new(),
+            upto_ms,
+            ahead: HashMap::new(),
             resume_at,
         })
     }
@@ -70,6 +77,10 @@ impl Snapshot {
             let Some(StoredObject::V1(rec)) = store.get_object(&id)? else {
                 continue;
             };
+            // Changed since the snapshot was planned: the log carries its change.
+            if rec.updated_at_ms > self.upto_ms {
+                continue;
+            }
             let obj = parse_stored(&rec)?;
             // An element already sent (as a dependency of an earlier one) is not sent again.
             if self.sent.contains(&id) || !self.carries(store, &obj) {
@@ -127,11 +138,16 @@ impl Snapshot {
                 continue;
             }
             self.dependencies(store, access, &dep, event_id, depth + 1, seen, buf)?;
+            let data = emitted_object(&dep, &rec);
+            if rec.updated_at_ms > self.upto_ms {
+                self.ahead
+                    .insert(ref_id.clone(), Value::Object(data.clone()));
+            }
             let body = json!({
                 "version": "4",
                 "message": crate::stix::opencti::message("create", &dep),
                 "origin": {"referer": "init-dependencies"},
-                "data": emitted_object(&dep, &rec),
+                "data": data,
             });
             emit(store, access, &body, event_id, buf);
             self.sent.insert(ref_id);

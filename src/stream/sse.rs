@@ -2,11 +2,12 @@
 //! polled when the socket has room, so a slow or stalled reader holds at most one batch in memory and a
 //! writer never waits for a reader. Channels only say "there is more"; the log is the truth.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use futures_util::Stream;
-use serde_json::json;
+use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::time::{interval_at, Instant, Interval, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
@@ -95,6 +96,23 @@ pub struct Reader {
     first: Option<Bytes>,
     heartbeat_due: Option<EventId>,
     snapshot: Option<super::snapshot::Snapshot>,
+    /// From the snapshot: states already sent ahead of the log (see `Snapshot::ahead`).
+    ahead: HashMap<String, Value>,
+}
+
+/// Whether this log event only repeats a state the snapshot already sent ahead of the log (once per id: the
+/// object's first event after the snapshot point decides).
+fn sent_ahead(ahead: &mut HashMap<String, Value>, kind: EventKind, payload: &[u8]) -> bool {
+    if ahead.is_empty() {
+        return false;
+    }
+    let Ok(event) = serde_json::from_slice::<Value>(payload) else {
+        return false;
+    };
+    let Some(sent) = event["data"]["id"].as_str().and_then(|id| ahead.remove(id)) else {
+        return false;
+    };
+    kind != EventKind::Delete && sent == event["data"]
 }
 
 impl Reader {
@@ -124,6 +142,7 @@ impl Reader {
             first: Some(connected),
             heartbeat_due: None,
             snapshot: None,
+            ahead: HashMap::new(),
         }
     }
 
@@ -148,6 +167,7 @@ impl Reader {
                 Ok(Some(b)) => return Some(Ok(b)),
                 Ok(None) => {
                     self.pos = snap.resume_at;
+                    self.ahead = std::mem::take(&mut snap.ahead);
                     self.snapshot = None;
                     return None;
                 }
@@ -231,8 +251,10 @@ impl Reader {
                 let last = *last;
                 let mut buf = BytesMut::new();
                 for (id, StoredEvent::V1(ev)) in &events {
-                    let name = EventKind::from_code(ev.kind).map_or("update", EventKind::as_str);
-                    put_event(&mut buf, *id, name, &ev.payload);
+                    let kind = EventKind::from_code(ev.kind).unwrap_or(EventKind::Update);
+                    if !sent_ahead(&mut self.ahead, kind, &ev.payload) {
+                        put_event(&mut buf, *id, kind.as_str(), &ev.payload);
+                    }
                 }
                 self.pos = last;
                 Ok(Some(buf.freeze()))
@@ -271,6 +293,9 @@ impl Reader {
                     } else {
                         entry.payload.clone()
                     };
+                    if sent_ahead(&mut self.ahead, kind, &payload) {
+                        continue;
+                    }
                     if let Some((name, body)) =
                         super::view::adapt(&self.store, access, kind, &payload)
                     {

@@ -79,7 +79,9 @@ async fn snapshot_of(
             no_dependencies,
             ms(after),
             ms(recover),
-            recover,
+            // The snapshot holds every change up to the end of that millisecond (an object's `updated_at` is
+            // its last event's millisecond), so the log goes on after it: nothing twice, nothing missed.
+            crate::store::EventId::new(recover.ms, u64::MAX),
         )
     })
     .await??;

@@ -55,9 +55,17 @@ async fn consume(
     })
     .await
     .unwrap();
-    if !out.status.success() {
-        println!("pycti stderr: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    // Reconnections (filigran-sseclient prints their cause) and warnings, to explain a failure.
+    println!(
+        "pycti stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .rev()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!("pycti stderr: {}", String::from_utf8_lossy(&out.stderr));
     let last = out
         .stdout
         .rsplit(|b| *b == b'\n')
@@ -81,7 +89,16 @@ async fn pycti_listen_stream_consumes_the_global_stream() {
     let (ok, result) = consume(&py, hub.url("/stream"), TOKEN, 1827, 60).await;
     assert!(ok, "pycti failed");
     let events = result["events"].as_array().unwrap();
-    assert_eq!(events.len(), 1827, "pycti received every event once");
+    let mut times = std::collections::HashMap::<&str, Vec<&Value>>::new();
+    for e in events {
+        times.entry(e[3].as_str().unwrap()).or_default().push(&e[1]);
+    }
+    let twice: Vec<_> = times.iter().filter(|(_, ids)| ids.len() > 1).collect();
+    assert_eq!(
+        events.len(),
+        1827,
+        "pycti received every event once; more than once: {twice:?}"
+    );
     // pycti's first run asks for `recover=<now>` from 0-0: the current state of every object (spec §5.2), once
     // each; MITRE's identity and marking go first as dependencies (no inner `type`).
     assert!(events
