@@ -25,11 +25,11 @@ pub struct AppState {
 
 impl AppState {
     #[must_use]
-    pub fn origin(&self, source: &str, user: Option<&str>) -> Origin {
+    pub fn origin(&self, source: &str, user: &crate::auth::Principal) -> Origin {
         Origin {
             hub_id: self.store.hub_id().to_string(),
             source: source.to_owned(),
-            user: user.map(str::to_owned),
+            user_id: Some(uuid::Uuid::from_bytes(user.user_id).to_string()),
             upstream_hub: None,
         }
     }

@@ -87,7 +87,7 @@ fn ingest_one(store: &Store, path: &Path) -> Result<Ingest, String> {
     let origin = Origin {
         hub_id: store.hub_id().to_string(),
         source: "bench".into(),
-        user: None,
+        user_id: None,
         upstream_hub: None,
     };
     let start = Instant::now();

@@ -53,7 +53,7 @@ fn import_local(config: &Config, files: &[std::path::PathBuf]) -> bool {
     let origin = Origin {
         hub_id: store.hub_id().to_string(),
         source: "cli".into(),
-        user: None,
+        user_id: None,
         upstream_hub: None,
     };
     let mut ok = true;

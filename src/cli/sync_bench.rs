@@ -85,7 +85,7 @@ pub async fn run(corpus: &Path) -> Result<SyncFigures, String> {
         let origin = Origin {
             hub_id: store.hub_id().to_string(),
             source: "bench".into(),
-            user: None,
+            user_id: None,
             upstream_hub: None,
         };
         let start = Instant::now();

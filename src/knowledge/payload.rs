@@ -55,8 +55,9 @@ pub struct Origin {
     pub hub_id: String,
     /// `api`, `cli`, `admin`, `sync:<id>`…
     pub source: String,
+    /// The acting account's id (as OpenCTI's `origin.user_id`); never its name, which public readers see.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
+    pub user_id: Option<String>,
     /// For synchronized data: the hub where the change was first made, so that hub's synchronizers drop it
     /// when it comes back (no echo between hubs that sync each other).
     #[serde(skip_serializing_if = "Option::is_none")]

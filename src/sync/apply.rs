@@ -137,7 +137,7 @@ impl Batch<'_, '_> {
         Origin {
             hub_id: self.ctx.hub_id.clone(),
             source: format!("sync:{}", uuid::Uuid::from_bytes(self.ctx.sync_id)),
-            user: None,
+            user_id: None,
             upstream_hub: upstream,
         }
     }

@@ -14,7 +14,7 @@ fn import(store: &Store, objects: Vec<Value>) {
     let origin = Origin {
         hub_id: "h".into(),
         source: "test".into(),
-        user: None,
+        user_id: None,
         upstream_hub: None,
     };
     let body = serde_json::to_vec(&json!({"type": "bundle", "objects": objects})).unwrap();
@@ -99,7 +99,7 @@ fn pages_versions_and_deletes() {
     let origin = Origin {
         hub_id: "h".into(),
         source: "test".into(),
-        user: None,
+        user_id: None,
         upstream_hub: None,
     };
     knowledge::delete_object(

@@ -47,7 +47,7 @@ pub async fn post_bundle(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let body = read_body(&req, payload, state.config.max_body_bytes).await?;
-    let origin = state.origin("api", Some(&admin.0.name));
+    let origin = state.origin("api", &admin.0);
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
     let report = web::block(move || {
@@ -105,12 +105,10 @@ pub async fn list_objects(
         None
     };
     // Paging is over stored objects; a page may hold fewer than `limit` when some are hidden by markings.
-    let objects = page
+    let objects: Vec<Value> = page
         .iter()
-        .filter(|(_, StoredObject::V1(rec))| visible(&state, &reader.0.access, &rec.json))
-        .map(|(_, StoredObject::V1(rec))| serde_json::from_slice::<Value>(&rec.json))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(AppError::internal)?;
+        .filter_map(|(_, StoredObject::V1(rec))| view(&state, &reader.0.access, &rec.json))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({ "objects": objects, "next": next })))
 }
 
@@ -120,26 +118,31 @@ pub async fn get_object(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     match state.store.get_object(&id)? {
-        Some(StoredObject::V1(rec)) if visible(&state, &reader.0.access, &rec.json) => {
-            Ok(HttpResponse::Ok()
-                .content_type("application/json")
-                .body(rec.json))
-        }
-        // Hidden by markings: answered as absent, so its existence is not revealed.
-        _ => Err(AppError::NotFound(format!("no object with id '{id}'"))),
+        Some(StoredObject::V1(rec)) if reader.0.access.bypass => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(rec.json)),
+        Some(StoredObject::V1(rec)) => match view(&state, &reader.0.access, &rec.json) {
+            Some(obj) => Ok(HttpResponse::Ok().json(obj)),
+            // Hidden by markings: answered as absent, so its existence is not revealed.
+            None => Err(AppError::NotFound(format!("no object with id '{id}'"))),
+        },
+        None => Err(AppError::NotFound(format!("no object with id '{id}'"))),
     }
 }
 
-/// The one access decision applied to a stored object's JSON.
-pub fn visible(state: &AppState, access: &Access, json: &[u8]) -> bool {
-    if access.bypass {
-        return true;
+/// What a reader sees of a stored object — the same view as streams: `None` when its markings or a
+/// relationship's end are hidden from the reader, else the object with references to hidden objects removed.
+pub fn view(state: &AppState, access: &Access, json: &[u8]) -> Option<Value> {
+    let Ok(Value::Object(mut obj)) = serde_json::from_slice::<Value>(json) else {
+        return None;
+    };
+    if !access.bypass {
+        if !crate::stream::view::object_visible(&state.store, access, &obj) {
+            return None;
+        }
+        crate::stream::view::redact(&state.store, access, &mut obj);
     }
-    match serde_json::from_slice::<Value>(json) {
-        // The same view as streams: the object's markings, and a relationship's ends.
-        Ok(Value::Object(obj)) => crate::stream::view::object_visible(&state.store, access, &obj),
-        _ => false,
-    }
+    Some(Value::Object(obj))
 }
 
 pub async fn delete_object(
@@ -148,7 +151,7 @@ pub async fn delete_object(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let origin = state.origin("api", Some(&admin.0.name));
+    let origin = state.origin("api", &admin.0);
     let store = state.store.clone();
     let target = id.clone();
     if web::block(move || knowledge::delete_object(&store, &target, &origin)).await?? {

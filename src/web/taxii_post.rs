@@ -92,7 +92,7 @@ pub async fn add_objects(
     };
     let bundle = serde_json::to_vec(&json!({"type": "bundle", "objects": objects}))
         .map_err(TaxiiError::internal)?;
-    let origin = state.origin("taxii", Some(&caller.name));
+    let origin = state.origin("taxii", &caller);
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
     let requested = crate::stix::format_ms(sharing::now_ms());

@@ -98,6 +98,33 @@ async fn b18_hidden_objects_never_leak_through_container_refs() {
         .unwrap();
     let (frames, raw) = drain(Sse::new(res)).await;
     check(&frames, &raw, "private stream, TLP:AMBER group");
+    // The same view through the objects API: the report without the hidden reference, the RED indicator absent.
+    for path in [
+        "/api/objects?type=report".to_string(),
+        format!("/api/objects/{REPORT}"),
+    ] {
+        let res = hub
+            .client
+            .get(hub.url(&path))
+            .bearer_auth(&amber)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains(NOTE) && !body.contains(INDICATOR),
+            "{path}: {body}"
+        );
+    }
+    let res = hub
+        .client
+        .get(hub.url(&format!("/api/objects/{INDICATOR}")))
+        .bearer_auth(&amber)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
     // The admin sees the whole report, patch included.
     let mut sse = hub.sse(&url, &[]).await;
     let got = sse.data_frames(10, std::time::Duration::from_secs(5)).await;

@@ -190,6 +190,11 @@ async fn public_stream_applies_filter_and_marking_ceiling() {
     assert_eq!(&types[..3], ["marking-definition", "identity", "malware"]);
     assert!(types[2..].iter().all(|t| t == "malware"));
     assert_eq!(frames[0].json()["origin"]["referer"], "init-dependencies");
+    // Anonymous readers learn which account acted only as an id (OpenCTI's `user_id`), never a login name.
+    let origin = &frames[2].json()["origin"];
+    assert!(origin.get("user").is_none(), "{origin}");
+    assert!(uuid::Uuid::parse_str(origin["user_id"].as_str().unwrap()).is_ok());
+    assert!(!frames.iter().any(|f| f.data.contains("\"admin\"")));
     // The connected frame describes this stream's log (30 events), not the hub's whole activity.
     let mut again = Sse::new(anon(&hub, &path(&malware), None).await);
     let connected = again.next(WAIT).await.unwrap();

@@ -101,7 +101,7 @@ pub async fn submit(
     } else {
         body
     };
-    let origin = state.origin("admin", Some(&page.principal.name));
+    let origin = state.origin("admin", &page.principal);
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
     let report = web::block(move || {
