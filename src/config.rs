@@ -41,6 +41,9 @@ pub struct Config {
     pub retention_events: u64,
     /// A connection whose reader stops reading is closed once unsent data has waited this long (0 = never).
     pub stall_timeout_secs: u64,
+    /// The URL users reach the hub at (e.g. `https://cti.example.org` behind a proxy), used in the stream,
+    /// collection and feed URLs the hub shows; `None` = taken from each request.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             login_attempts: 10,
             retention_events: 0,
             stall_timeout_secs: 60,
+            public_url: None,
         }
     }
 }
@@ -80,6 +84,7 @@ struct FileConfig {
     login_attempts: Option<u32>,
     retention_events: Option<u64>,
     stall_timeout_secs: Option<u64>,
+    public_url: Option<String>,
 }
 
 /// Values given on the command line.
@@ -135,6 +140,9 @@ impl Config {
                 .parse()
                 .map_err(|_| ConfigError::Env("STIXHUB_RETENTION_EVENTS", v))?;
         }
+        if let Some(v) = env("STIXHUB_PUBLIC_URL") {
+            c.public_url = Some(public_url(&v).ok_or(ConfigError::Env("STIXHUB_PUBLIC_URL", v))?);
+        }
         if let Some(v) = env("STIXHUB_SECURE_COOKIES") {
             c.secure_cookies = matches!(v.trim(), "1" | "true" | "yes");
         }
@@ -183,6 +191,9 @@ impl Config {
         if let Some(v) = f.session_max_secs {
             self.session_max_secs = v.max(60);
         }
+        if let Some(v) = f.public_url {
+            self.public_url = Some(public_url(&v).ok_or(ConfigError::Env("public_url", v))?);
+        }
         if let Some(v) = f.secure_cookies {
             self.secure_cookies = v;
         }
@@ -199,6 +210,20 @@ impl Config {
     }
 }
 
+/// An `http(s)://host[:port][/path]` URL without its trailing slash, or `None` when it is not one.
+fn public_url(v: &str) -> Option<String> {
+    let v = v.trim().trim_end_matches('/');
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"))?;
+    let valid = !rest.is_empty()
+        && !rest.starts_with('/')
+        && rest.bytes().all(|b| {
+            b.is_ascii_graphic() && !matches!(b, b'"' | b'<' | b'>' | b'\\' | b'?' | b'#')
+        });
+    valid.then(|| v.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -211,6 +236,38 @@ mod tests {
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn public_url_is_an_http_url_without_trailing_slash() {
+        let load = |v: &str| {
+            Config::load(
+                &CliOverrides::default(),
+                env_of(&[("STIXHUB_PUBLIC_URL", v)]),
+            )
+        };
+        assert_eq!(
+            load("https://cti.example.org/hub/")
+                .unwrap()
+                .public_url
+                .as_deref(),
+            Some("https://cti.example.org/hub")
+        );
+        assert_eq!(
+            load("http://127.0.0.1:4000").unwrap().public_url.as_deref(),
+            Some("http://127.0.0.1:4000")
+        );
+        for bad in [
+            "cti.example.org",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "javascript:alert(1)",
+            "http://a b",
+            "http://x\"><script>",
+        ] {
+            assert!(load(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

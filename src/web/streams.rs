@@ -257,7 +257,14 @@ pub async fn stop(
 }
 
 /// The hub's base URL as the caller reached it.
+/// The hub's URL as users reach it: `public_url` when configured, else taken from the request.
 pub fn base_url(req: &HttpRequest) -> String {
+    if let Some(url) = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.config.public_url.clone())
+    {
+        return url;
+    }
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())
 }
