@@ -14,6 +14,7 @@ mod field_cases;
 mod graphql;
 mod ingest;
 mod interop;
+mod public_streams;
 mod real_streams;
 mod replay;
 mod stream;
