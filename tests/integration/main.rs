@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod access;
+mod accounts;
 mod admin;
 mod admin_session;
+mod admin_sharing;
 mod bad_input;
 mod browser;
 mod cli;
