@@ -199,10 +199,26 @@ impl Query {
             .filter(|s| filters.as_ref().is_none_or(|g| keep(s, g)))
             .collect();
         let total = visible.len();
-        let start = after
-            .and_then(|a| a.parse::<usize>().ok())
-            .map_or(0, |a| a + 1);
-        let first = usize::try_from(first.unwrap_or(500).clamp(0, 5000)).unwrap_or(500);
+        let start = match after {
+            None => 0,
+            Some(a) => a.parse::<usize>().map(|a| a + 1).map_err(|_| {
+                async_graphql::Error::new(format!(
+                    "invalid cursor '{}': use a cursor returned in edges or pageInfo",
+                    a.as_str()
+                ))
+            })?,
+        };
+        let first = match first {
+            None => 500,
+            Some(n) => usize::try_from(n)
+                .ok()
+                .filter(|n| *n <= MAX_FIRST)
+                .ok_or_else(|| {
+                    async_graphql::Error::new(format!(
+                        "first must be from 0 to {MAX_FIRST}, got {n}"
+                    ))
+                })?,
+        };
         let edges: Vec<StreamCollectionEdge> = visible
             .into_iter()
             .enumerate()
@@ -230,6 +246,9 @@ impl Query {
         Ok(StreamCollectionConnection { page_info, edges })
     }
 }
+
+/// Largest page of `streamCollections` (OpenCTI asks for 500 at most).
+const MAX_FIRST: usize = 5000;
 
 #[derive(Deserialize)]
 pub struct GraphqlBody {

@@ -113,3 +113,41 @@ async fn stream_collections_as_opencti_asks() {
         .contains("nope"));
     hub.stop().await;
 }
+
+/// Paging arguments out of range are GraphQL errors naming the argument, never a silent empty page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_arguments_are_validated() {
+    let hub = Hub::start().await;
+    for name in ["aa", "bb", "cc"] {
+        hub.create_stream(json!({"name": name, "public": true}))
+            .await;
+    }
+    let page = |args: &str| json!({"query": format!("{{ streamCollections({args}) {{ edges {{ cursor node {{ name }} }} pageInfo {{ hasNextPage }} }} }}")});
+    let (status, answer) = gql(&hub, page("first: 2"), None).await;
+    assert_eq!(status, 200);
+    let edges = answer["data"]["streamCollections"]["edges"]
+        .as_array()
+        .unwrap();
+    assert_eq!(edges.len(), 2);
+    assert_eq!(
+        answer["data"]["streamCollections"]["pageInfo"]["hasNextPage"],
+        true
+    );
+    let cursor = edges[1]["cursor"].as_str().unwrap();
+    let (_, rest) = gql(&hub, page(&format!("first: 2, after: \"{cursor}\"")), None).await;
+    assert_eq!(
+        rest["data"]["streamCollections"]["edges"][0]["node"]["name"],
+        "cc"
+    );
+    for (args, says) in [
+        ("first: -5", "first must be from 0 to 5000, got -5"),
+        ("first: 100000000", "first must be from 0 to 5000"),
+        ("after: \"garbage\"", "invalid cursor 'garbage'"),
+    ] {
+        let (status, answer) = gql(&hub, page(args), None).await;
+        assert_eq!(status, 200, "GraphQL errors travel in the body");
+        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{args}: {answer}");
+    }
+    hub.stop().await;
+}
