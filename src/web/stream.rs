@@ -142,14 +142,19 @@ pub async fn by_id(
     .map_err(|_| AppError::Forbidden("this token's user may not read this stream".into()))?;
     let (request, q) = request_of(&req)?;
     let flag = |name: &str| {
-        q.get(name)
+        let value = q
+            .get(name)
             .map(String::as_str)
-            .or_else(|| header(&req, name))
-            .map(str::trim)
+            .or_else(|| header(&req, name));
+        flag_value(name, value)
     };
-    let listen_delete = flag("listen-delete") != Some("false");
-    let no_dependencies =
-        flag("no-dependencies").or_else(|| flag("no-relationships")) == Some("true");
+    let listen_delete = flag("listen-delete")?.unwrap_or(true);
+    let no_dependencies = match flag("no-dependencies")? {
+        Some(v) => v,
+        None => flag("no-relationships")?.unwrap_or(false),
+    };
+    // Accepted for OpenCTI clients; this hub stores no inferred knowledge, so it changes nothing.
+    flag("with-inferences")?;
     let filter = crate::filter::FilterGroup::parse(
         &serde_json::from_str::<serde_json::Value>(&def.filters_json).unwrap_or_default(),
     )
@@ -205,4 +210,19 @@ pub fn sse_response() -> actix_web::HttpResponseBuilder {
 /// our readers pull at their own pace, so there is nothing to slow down.
 pub async fn connection() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"message": "ok"}))
+}
+
+/// A stream flag (query parameter, else header): `true`/`false` (also `1`/`0`, `yes`/`no`, any case);
+/// absent or empty = `None`; anything else is refused, naming the flag.
+fn flag_value(name: &str, value: Option<&str>) -> Result<Option<bool>, AppError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(Some(true)),
+        "false" | "0" | "no" => Ok(Some(false)),
+        _ => Err(AppError::BadRequest(format!(
+            "invalid value '{v}' for {name}: expected true or false"
+        ))),
+    }
 }

@@ -214,3 +214,63 @@ async fn unknown_routes_are_json_404() {
     );
     hub.stop().await;
 }
+
+/// Stream flags take true/false (1/0, yes/no, any case); another value is a 400 naming the flag, as a
+/// position that is not one is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_flags_and_positions_are_validated() {
+    let hub = Hub::start().await;
+    let s = hub
+        .create_stream(serde_json::json!({"name": "open", "public": true, "started": true}))
+        .await;
+    let sid = s["id"].as_str().unwrap();
+    let get = |q: String| {
+        hub.client
+            .get(hub.url(&format!("/stream/{sid}?{q}")))
+            .send()
+    };
+    for (q, says) in [
+        (
+            "listen-delete=maybe",
+            "invalid value 'maybe' for listen-delete",
+        ),
+        ("no-dependencies=2", "invalid value '2' for no-dependencies"),
+        (
+            "with-inferences=sure",
+            "invalid value 'sure' for with-inferences",
+        ),
+        ("from=garbage", "invalid stream position 'garbage'"),
+        (
+            "recover=2024-01-01T00:00:00Z",
+            "recover requires a start position",
+        ),
+        ("from=0&recover=soon", "invalid recover value 'soon'"),
+    ] {
+        let res = get(q.to_string()).await.unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{q}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains(says),
+            "{q}: {body}"
+        );
+    }
+    for q in [
+        "listen-delete=True",
+        "no-dependencies=0",
+        "listen-delete=",
+        "with-inferences=false",
+    ] {
+        let res = get(q.to_string()).await.unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{q}");
+    }
+    // As headers too (pycti sends its flags as headers).
+    let res = hub
+        .client
+        .get(hub.url(&format!("/stream/{sid}")))
+        .header("listen-delete", "perhaps")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    hub.stop().await;
+}
