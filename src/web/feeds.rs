@@ -102,7 +102,7 @@ fn apply(f: &mut FeedV1, body: &Map<String, Value>) -> Result<(), AppError> {
                         .map(|c| {
                             c.as_str()
                                 .map(str::trim)
-                                .filter(|c| !c.is_empty() && c.len() <= 200)
+                                .filter(|c| is_stix_path(c))
                                 .map(str::to_owned)
                         })
                         .collect()
@@ -315,4 +315,17 @@ pub async fn csv(
         .insert_header(("Content-Disposition", disposition))
         .insert_header(("Access-Control-Allow-Origin", "*"))
         .body(text))
+}
+
+/// A column path: dot-separated non-empty keys (`name`, `hashes.SHA-256`, `x_mitre_platforms`), at most 200
+/// bytes, without spaces or control characters.
+fn is_stix_path(c: &str) -> bool {
+    !c.is_empty()
+        && c.len() <= 200
+        && c.split('.').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|ch| !ch.is_whitespace() && !ch.is_control())
+        })
 }

@@ -215,6 +215,9 @@ async fn feed_order_rows_and_validation() {
             json!({"name": "x8", "columns": ["name"], "max_marking": "TLP:RED"}),
             "max_marking",
         ),
+        (json!({"name": "x9", "columns": ["hashes..MD5"]}), "columns"),
+        (json!({"name": "x10", "columns": [".name"]}), "columns"),
+        (json!({"name": "x11", "columns": ["na me"]}), "columns"),
     ] {
         let res = hub
             .client
