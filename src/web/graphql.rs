@@ -249,6 +249,8 @@ impl Query {
 
 /// Largest page of `streamCollections` (OpenCTI asks for 500 at most).
 const MAX_FIRST: usize = 5000;
+/// Largest GraphQL request body: the queries a remote platform sends are a few hundred bytes.
+const MAX_QUERY_BYTES: usize = 1024 * 1024;
 
 #[derive(Deserialize)]
 pub struct GraphqlBody {
@@ -264,8 +266,9 @@ pub async fn handle(
     state: web::Data<AppState>,
     schema: web::Data<HubSchema>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    let body = super::api::read_body(&req, payload, MAX_QUERY_BYTES).await?;
     let body: GraphqlBody = serde_json::from_slice(&body).map_err(|e| {
         AppError::BadRequest(format!("expected a JSON body {{\"query\": \"...\"}}: {e}"))
     })?;

@@ -151,3 +151,20 @@ async fn paging_arguments_are_validated() {
     }
     hub.stop().await;
 }
+
+/// A body past 1 MiB is refused with the JSON error every API answers, before it is read whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_queries_are_a_json_413() {
+    let hub = Hub::start().await;
+    let query = format!(
+        "{{ about {{ version }} }} # {}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let (status, body) = gql(&hub, json!({ "query": query }), None).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["code"], "payload_too_large", "{body}");
+    let (status, body) = gql(&hub, json!({"query": "{ about { version } }"}), None).await;
+    assert_eq!(status, 200);
+    assert!(body["data"]["about"]["version"].is_string());
+    hub.stop().await;
+}
