@@ -98,7 +98,16 @@ pub struct Reader {
     snapshot: Option<super::snapshot::Snapshot>,
     /// From the snapshot: states already sent ahead of the log (see `Snapshot::ahead`).
     ahead: HashMap<String, Value>,
+    /// Re-derives the reader's access while it stays connected (see `Recheck`).
+    recheck: Option<(Recheck, Instant)>,
 }
+
+/// The reader's access as of now: `None` once it may no longer read (token revoked, user out of the
+/// authorized groups, stream made private, stopped or deleted), else its current view (markings, ceiling).
+pub type Recheck = Box<dyn FnMut() -> Option<Access> + Send>;
+
+/// How often an open connection's access is checked again.
+const RECHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// Whether this log event only repeats a state the snapshot already sent ahead of the log (once per id: the
 /// object's first event after the snapshot point decides).
@@ -143,6 +152,7 @@ impl Reader {
             heartbeat_due: None,
             snapshot: None,
             ahead: HashMap::new(),
+            recheck: None,
         }
     }
 
@@ -151,6 +161,40 @@ impl Reader {
     pub fn with_snapshot(mut self, snapshot: super::snapshot::Snapshot) -> Self {
         self.snapshot = Some(snapshot);
         self
+    }
+
+    /// Checks the reader's access again every second (and whenever a stream definition changes), so a
+    /// revoked token, a group change or a lowered ceiling takes effect on open connections too.
+    #[must_use]
+    pub fn with_recheck(mut self, recheck: Recheck) -> Self {
+        self.recheck = Some((recheck, Instant::now() + RECHECK_EVERY));
+        self
+    }
+
+    /// Runs the access check when due (or `now`); `false` = the connection must end.
+    fn access_holds(&mut self, now: bool) -> bool {
+        let Some((check, due)) = self.recheck.as_mut() else {
+            return true;
+        };
+        if !now && Instant::now() < *due {
+            return true;
+        }
+        *due = Instant::now() + RECHECK_EVERY;
+        match (check(), &mut self.source) {
+            (None, _) => false,
+            (Some(fresh), Source::Stream { access, .. }) => {
+                *access = fresh;
+                true
+            }
+            (Some(_), Source::Global) => true,
+        }
+    }
+
+    fn next_recheck(&self) -> Instant {
+        self.recheck.as_ref().map_or_else(
+            || Instant::now() + Duration::from_secs(3600),
+            |(_, due)| *due,
+        )
     }
 
     /// The next snapshot chunk; `None` once it is all sent (the log then goes on from its resume point).
@@ -181,6 +225,9 @@ impl Reader {
         if let Some(first) = self.first.take() {
             return Some(first);
         }
+        if !self.access_holds(false) {
+            return None;
+        }
         match self.snapshot_chunk() {
             Some(Ok(chunk)) => return Some(chunk),
             Some(Err(e)) => {
@@ -190,7 +237,7 @@ impl Reader {
             None => {}
         }
         loop {
-            if self.shutdown.is_cancelled() {
+            if self.shutdown.is_cancelled() || !self.access_holds(false) {
                 return None;
             }
             // Read the head after any advertisement: it then covers every event at or below it.
@@ -210,6 +257,7 @@ impl Reader {
                 self.pos = self.pos.max(adv);
                 return Some(heartbeat_frame(self.pos));
             }
+            let recheck_at = self.next_recheck();
             tokio::select! {
                 changed = self.head_rx.changed() => {
                     if changed.is_err() {
@@ -217,10 +265,11 @@ impl Reader {
                     }
                 }
                 changed = self.streams_rx.changed() => {
-                    if changed.is_err() || !self.still_open() {
+                    if changed.is_err() || !self.still_open() || !self.access_holds(true) {
                         return None;
                     }
                 }
+                () = tokio::time::sleep_until(recheck_at) => {}
                 _ = self.heartbeat.tick() => {
                     self.heartbeat_due = Some(self.store.advertise_now());
                 }

@@ -98,6 +98,8 @@ pub async fn global(
     let snapshot = snapshot_of(&state, &request, None, false).await?;
     let connection_id = uuid::Uuid::new_v4().to_string();
     let connected = sse::connected_frame(&state.store, None, &connection_id)?;
+    let credential = Credential::of(&req);
+    let (store, config) = (state.store.clone(), state.config.clone());
     let mut reader = sse::Reader::new(
         state.store.clone(),
         sse::Source::Global,
@@ -105,7 +107,13 @@ pub async fn global(
         connected,
         Duration::from_millis(state.config.heartbeat_ms),
         state.shutdown.clone(),
-    );
+    )
+    .with_recheck(Box::new(move || {
+        credential
+            .principal(&store, &config)
+            .filter(crate::auth::Principal::is_admin)
+            .map(|_| crate::auth::Access::everything())
+    }));
     if let Some(snap) = snapshot {
         reader = reader.with_snapshot(snap);
     }
@@ -175,6 +183,26 @@ pub async fn by_id(
         Duration::from_millis(state.config.heartbeat_ms),
         state.shutdown.clone(),
     );
+    let credential = Credential::of(&req);
+    let (store, config) = (state.store.clone(), state.config.clone());
+    reader = reader.with_recheck(Box::new(move || {
+        let def = store.get_stream(sid).ok()??;
+        if !def.started {
+            return None;
+        }
+        let reader = if def.public {
+            None
+        } else {
+            Some(credential.principal(&store, &config)?)
+        };
+        crate::auth::shared_access(
+            def.public,
+            def.max_tlp,
+            &def.authorized_groups,
+            reader.as_ref(),
+        )
+        .ok()
+    }));
     if let Some(snap) = snapshot {
         reader = reader.with_snapshot(snap);
     }
@@ -183,6 +211,49 @@ pub async fn by_id(
 
 /// A private stream's reader: the bearer token, or (no Authorization header) the admin session cookie, so the
 /// admin interface's tail view can open an EventSource, which cannot send headers.
+/// What a reader authenticated with, kept to check its access again while it stays connected (the same
+/// precedence as `stream_reader`: an Authorization header, else the admin session cookie).
+enum Credential {
+    Authorization(String),
+    Session(String),
+    None,
+}
+
+impl Credential {
+    fn of(req: &HttpRequest) -> Credential {
+        if let Some(v) = req.headers().get(actix_web::http::header::AUTHORIZATION) {
+            return Credential::Authorization(v.to_str().unwrap_or_default().to_owned());
+        }
+        match req.cookie(crate::auth::session::COOKIE) {
+            Some(c) => Credential::Session(c.value().to_owned()),
+            None => Credential::None,
+        }
+    }
+
+    /// The user behind the credential as of now; `None` once it is revoked, expired or deleted.
+    fn principal(
+        &self,
+        store: &crate::store::Store,
+        config: &crate::config::Config,
+    ) -> Option<crate::auth::Principal> {
+        let user = match self {
+            Credential::Authorization(v) => return crate::auth::authenticate(store, Some(v)).ok(),
+            Credential::Session(cookie) => {
+                let s = crate::auth::session::lookup(
+                    store,
+                    cookie,
+                    config.session_idle_secs,
+                    config.session_max_secs,
+                )
+                .ok()??;
+                store.get_user(s.record.user_id).ok()??
+            }
+            Credential::None => return None,
+        };
+        crate::auth::principal_of(store, user).ok()
+    }
+}
+
 fn stream_reader(req: &HttpRequest) -> Result<crate::auth::Principal, AppError> {
     if req
         .headers()

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 mod access;
+mod access_live;
 mod accounts;
 mod admin;
 mod admin_session;
