@@ -102,7 +102,7 @@ pub fn import_bundle(
                         let e = warnings.entry(w.clone()).or_insert((0, Some(base + i)));
                         e.0 += 1;
                     }
-                    prepared.push(p);
+                    prepared.push((base + i, p));
                 }
                 Err(e) => {
                     report.rejected += 1;
@@ -117,7 +117,16 @@ pub fn import_bundle(
         let mut w = store.writer();
         let stream_filters = streams::load(store)?;
         let mut pending = Vec::new();
-        for p in prepared {
+        for (index, p) in prepared {
+            if let Some(reason) = refused_change(&w, &p)? {
+                report.rejected += 1;
+                report.errors.push(ObjectErrorReport {
+                    index,
+                    id: Some(p.id),
+                    error: reason,
+                });
+                continue;
+            }
             let d = apply(&mut w, p, origin, &mut pending)?;
             report.count(d);
         }
@@ -146,6 +155,42 @@ pub fn import_bundle(
         .collect();
     store.enforce_retention()?;
     Ok(report)
+}
+
+/// Why an incoming version may not replace the stored one, if it may not: a marking definition's
+/// `definition_type`, `definition` and `name` never change (STIX does not version marking definitions, and
+/// access decisions rest on them — re-defining TLP:RED as CLEAR would publish everything marked with it).
+pub fn refused_change(w: &Writer<'_>, p: &Prepared) -> Result<Option<String>, StoreError> {
+    use crate::auth::markings::{classify, MarkingKind};
+    if p.stix_type != "marking-definition" {
+        return Ok(None);
+    }
+    // A predefined TLP marking (by id) is only ever stored as what it is.
+    if let standard @ MarkingKind::Level(..) = classify(&p.id, None) {
+        let claimed = classify("marking-definition--not-predefined", Some(&p.object));
+        if claimed != standard && claimed != MarkingKind::Unknown {
+            return Ok(Some(format!(
+                "{} is a predefined TLP marking definition; its content names another level",
+                p.id
+            )));
+        }
+    }
+    let Some(StoredObject::V1(rec)) = w.get_object(&p.id)? else {
+        return Ok(None);
+    };
+    let old = parse_stored(&rec)?;
+    let changed: Vec<&str> = ["definition_type", "definition", "name"]
+        .into_iter()
+        .filter(|k| old.get(*k) != p.object.get(*k))
+        .collect();
+    Ok((!changed.is_empty()).then(|| {
+        format!(
+            "marking definition {} already exists with another {}: marking definitions cannot change \
+             (an administrator may delete it and import the new one)",
+            p.id,
+            changed.join(", ")
+        )
+    }))
 }
 
 /// Applies one validated object inside a batch.

@@ -156,6 +156,10 @@ impl Batch<'_, '_> {
             }
         };
         self.state.parked.retain(|x| x.stix_id != p.id);
+        if let Some(reason) = knowledge::refused_change(&self.w, &p)? {
+            push_error(&mut self.state, Some(p.id), reason);
+            return Ok(());
+        }
         let missing = missing_refs(&self.w, &p.object)?;
         if missing.is_empty() {
             let origin = self.origin(upstream);

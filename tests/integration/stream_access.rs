@@ -218,3 +218,66 @@ async fn b18_taxii_and_csv_never_reveal_hidden_objects() {
     }
     hub.stop().await;
 }
+
+/// A marking definition never changes: re-defining a RED marking as CLEAR (or renaming the standard TLP:RED)
+/// is refused per object with a reason, so what it marks stays hidden; the same definition again is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marking_definitions_cannot_be_redefined() {
+    let hub = Hub::start().await;
+    let custom = "marking-definition--77777777-0000-4000-8000-000000000001";
+    let marking = |name: &str| {
+        json!({"type": "marking-definition", "spec_version": "2.1", "id": custom, "definition_type": "TLP",
+               "name": name, "definition": {"tlp": name.trim_start_matches("TLP:").to_lowercase()},
+               "created": "2024-01-01T00:00:00.000Z"})
+    };
+    let secret = json!({"type": "indicator", "spec_version": "2.1", "id": INDICATOR, "name": "C2",
+        "pattern_type": "stix", "pattern": "[ipv4-addr:value = '192.0.2.66']", "valid_from": "2024-01-01T00:00:00Z",
+        "created": "2024-01-02T00:00:00.000Z", "modified": "2024-01-02T00:00:00.000Z", "object_marking_refs": [custom]});
+    let public = hub
+        .create_stream(
+            json!({"name": "all", "public": true, "started": true, "max_marking": "TLP:GREEN"}),
+        )
+        .await;
+    hub.import(
+        &json!({"type": "bundle", "id": "bundle--77777777-0000-4000-8000-00000000000a",
+        "objects": [marking("TLP:RED"), secret]}),
+    )
+    .await;
+    let (_, _, importer) =
+        crate::access::user_with(&hub, "importer", &["TLP:GREEN"], &["import", "read"]).await;
+    let standard_red = json!({"type": "marking-definition", "spec_version": "2.1", "id": RED,
+        "definition_type": "tlp", "name": "TLP:CLEAR", "definition": {"tlp": "clear"},
+        "created": "2022-10-01T00:00:00.000Z"});
+    for (object, says) in [
+        (
+            marking("TLP:CLEAR"),
+            "another definition, name: marking definitions cannot change",
+        ),
+        (standard_red, "is a predefined TLP marking definition"),
+    ] {
+        let res = hub
+            .client
+            .post(hub.url("/api/bundles"))
+            .bearer_auth(&importer)
+            .json(&json!({"type": "bundle", "id": "bundle--77777777-0000-4000-8000-00000000000b", "objects": [object]}))
+            .send()
+            .await
+            .unwrap();
+        let report: Value = res.json().await.unwrap();
+        assert_eq!(report["rejected"], 1, "{report}");
+        let reason = report["errors"][0]["error"].as_str().unwrap();
+        assert!(reason.contains(says), "{reason}");
+    }
+    let again = hub
+        .import(
+            &json!({"type": "bundle", "id": "bundle--77777777-0000-4000-8000-00000000000c",
+            "objects": [marking("TLP:RED")]}),
+        )
+        .await;
+    assert_eq!(again["unchanged"], 1, "{again}");
+    let url = format!("/stream/{}?from=0", public["id"].as_str().unwrap());
+    let res = hub.client.get(hub.url(&url)).send().await.unwrap();
+    let (_, raw) = drain(Sse::new(res)).await;
+    assert!(!raw.contains(INDICATOR), "the RED indicator leaked: {raw}");
+    hub.stop().await;
+}
