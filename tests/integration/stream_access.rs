@@ -281,3 +281,37 @@ async fn marking_definitions_cannot_be_redefined() {
     assert!(!raw.contains(INDICATOR), "the RED indicator leaked: {raw}");
     hub.stop().await;
 }
+
+/// The knowledge page's recent events only show versions the reader may see: a partner allowed GREEN never
+/// reads the name an earlier RED version carried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn knowledge_page_events_hide_versions_the_reader_may_not_see() {
+    let hub = Hub::start().await;
+    let id = "malware--22222222-0000-4000-8000-000000000001";
+    let version = |name: &str, modified: &str, markings: &[&str]| {
+        json!({"type": "malware", "spec_version": "2.1", "id": id, "name": name, "is_family": true,
+               "created": "2024-01-01T00:00:00.000Z", "modified": modified, "object_marking_refs": markings})
+    };
+    for v in [
+        version("RED-SECRETNAME", "2024-01-01T00:00:00.000Z", &[RED]),
+        version("public name", "2024-02-01T00:00:00.000Z", &[]),
+    ] {
+        hub.import(&json!({"type": "bundle", "id": "bundle--22222222-0000-4000-8000-00000000000a", "objects": [v]}))
+            .await;
+    }
+    crate::access::user_with(&hub, "partner", &["TLP:GREEN"], &["read"]).await;
+    let mut partner = crate::admin_session::Browser::new(&hub.base);
+    partner.login("partner", "a long enough password").await;
+    let page = partner.get(&format!("/admin/knowledge/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("public name"));
+    assert!(!page.body.contains("RED-SECRETNAME"), "{}", page.body);
+    let mut admin = crate::admin_session::Browser::new(&hub.base);
+    admin.login("admin", "test-password").await;
+    let page = admin.get(&format!("/admin/knowledge/{id}")).await;
+    assert!(
+        page.body.contains("RED-SECRETNAME"),
+        "admins see every version"
+    );
+    hub.stop().await;
+}

@@ -284,21 +284,31 @@ pub async fn object(
                 }
             }
         }
+        // Only events about versions the reader may see: an earlier version may have carried a marking
+        // (and a name) this reader is not allowed.
         let events = store
             .recent_events_of(&id, EVENT_SCAN, 20)?
             .into_iter()
-            .map(|(eid, StoredEvent::V1(e))| EventRow {
-                id: eid.to_string(),
-                kind: match e.kind {
-                    0 => "create",
-                    1 => "update",
-                    2 => "delete",
-                    _ => "merge",
-                },
-                message: serde_json::from_slice::<Value>(&e.payload)
-                    .ok()
-                    .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-                    .unwrap_or_default(),
+            .filter_map(|(eid, StoredEvent::V1(e))| {
+                let payload = serde_json::from_slice::<Value>(&e.payload).ok()?;
+                let seen = match payload.get("data") {
+                    Some(Value::Object(data)) => visible(&store, &access, data),
+                    _ => false,
+                };
+                seen.then(|| EventRow {
+                    id: eid.to_string(),
+                    kind: match e.kind {
+                        0 => "create",
+                        1 => "update",
+                        2 => "delete",
+                        _ => "merge",
+                    },
+                    message: payload
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_default(),
+                })
             })
             .collect();
         let json = serde_json::to_string_pretty(&obj).map_err(AppError::internal)?;
