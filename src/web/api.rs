@@ -151,6 +151,14 @@ pub async fn delete_object(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    // An object hidden from the caller is answered as absent, and stays.
+    let hidden = match state.store.get_object(&id)? {
+        Some(StoredObject::V1(rec)) => view(&state, &admin.0.access, &rec.json).is_none(),
+        None => false,
+    };
+    if hidden {
+        return Err(AppError::NotFound(format!("no object with id '{id}'")));
+    }
     let origin = state.origin("api", &admin.0);
     let store = state.store.clone();
     let target = id.clone();

@@ -279,6 +279,16 @@ async fn marking_definitions_cannot_be_redefined() {
     let res = hub.client.get(hub.url(&url)).send().await.unwrap();
     let (_, raw) = drain(Sse::new(res)).await;
     assert!(!raw.contains(INDICATOR), "the RED indicator leaked: {raw}");
+    // Nor can the importer delete what it may not see: answered as absent, and kept.
+    let res = hub
+        .client
+        .delete(hub.url(&format!("/api/objects/{INDICATOR}")))
+        .bearer_auth(&importer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+    assert_eq!(hub.get(&format!("/api/objects/{INDICATOR}")).await.0, 200);
     hub.stop().await;
 }
 
