@@ -81,6 +81,20 @@ pub fn import_bundle(
     origin: &Origin,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, KnowledgeError> {
+    let everything = crate::auth::Access::everything();
+    import_bundle_as(store, body, max_object_bytes, origin, &everything, progress)
+}
+
+/// `import_bundle` for a caller limited by `access`: an object whose stored version it may not see is
+/// refused (it could otherwise overwrite, and probe, knowledge above its clearance).
+pub fn import_bundle_as(
+    store: &Store,
+    body: &[u8],
+    max_object_bytes: usize,
+    origin: &Origin,
+    access: &crate::auth::Access,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport, KnowledgeError> {
     let bundle = stix::parse_bundle(body)?;
     let opts = PrepareOptions {
         legacy_20: bundle.legacy_20,
@@ -118,7 +132,7 @@ pub fn import_bundle(
         let stream_filters = streams::load(store)?;
         let mut pending = Vec::new();
         for (index, p) in prepared {
-            if let Some(reason) = refused_change(&w, &p)? {
+            if let Some(reason) = refused_change(&w, &p, access)? {
                 report.rejected += 1;
                 report.errors.push(ObjectErrorReport {
                     index,
@@ -157,11 +171,31 @@ pub fn import_bundle(
     Ok(report)
 }
 
-/// Why an incoming version may not replace the stored one, if it may not: a marking definition's
+/// Why an incoming version may not replace the stored one, if it may not: the caller may not see the stored
+/// version (its markings are beyond the caller's groups); or a marking definition's
 /// `definition_type`, `definition` and `name` never change (STIX does not version marking definitions, and
 /// access decisions rest on them — re-defining TLP:RED as CLEAR would publish everything marked with it).
-pub fn refused_change(w: &Writer<'_>, p: &Prepared) -> Result<Option<String>, StoreError> {
+pub fn refused_change(
+    w: &Writer<'_>,
+    p: &Prepared,
+    access: &crate::auth::Access,
+) -> Result<Option<String>, StoreError> {
     use crate::auth::markings::{classify, MarkingKind};
+    if !access.bypass {
+        if let Some(StoredObject::V1(rec)) = w.get_object(&p.id)? {
+            let stored = parse_stored(&rec)?;
+            let lookup = |id: &str| match w.get_object(id) {
+                Ok(Some(StoredObject::V1(r))) => parse_stored(&r).ok(),
+                _ => None,
+            };
+            if !access.may_see(&stored, &lookup) {
+                return Ok(Some(format!(
+                    "{} is stored with markings beyond what your groups allow: it cannot be changed",
+                    p.id
+                )));
+            }
+        }
+    }
     if p.stix_type != "marking-definition" {
         return Ok(None);
     }

@@ -156,7 +156,9 @@ impl Batch<'_, '_> {
             }
         };
         self.state.parked.retain(|x| x.stix_id != p.id);
-        if let Some(reason) = knowledge::refused_change(&self.w, &p)? {
+        if let Some(reason) =
+            knowledge::refused_change(&self.w, &p, &crate::auth::Access::everything())?
+        {
             push_error(&mut self.state, Some(p.id), reason);
             return Ok(());
         }

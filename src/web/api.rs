@@ -47,11 +47,12 @@ pub async fn post_bundle(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let body = read_body(&req, payload, state.config.max_body_bytes).await?;
+    let access = admin.0.access.clone();
     let origin = state.origin("api", &admin.0);
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
     let report = web::block(move || {
-        knowledge::import_bundle(&store, &body, max_object, &origin, &mut |_, _| {})
+        knowledge::import_bundle_as(&store, &body, max_object, &origin, &access, &mut |_, _| {})
     })
     .await??;
     Ok(HttpResponse::Ok().json(report))

@@ -92,12 +92,20 @@ pub async fn add_objects(
     };
     let bundle = serde_json::to_vec(&json!({"type": "bundle", "objects": objects}))
         .map_err(TaxiiError::internal)?;
+    let access = caller.access.clone();
     let origin = state.origin("taxii", &caller);
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
     let requested = crate::stix::format_ms(sharing::now_ms());
     let report = web::block(move || {
-        knowledge::import_bundle(&store, &bundle, max_object, &origin, &mut |_, _| {})
+        knowledge::import_bundle_as(
+            &store,
+            &bundle,
+            max_object,
+            &origin,
+            &access,
+            &mut |_, _| {},
+        )
     })
     .await?
     .map_err(|e| TaxiiError::bad_request(e.to_string()))?;

@@ -279,6 +279,29 @@ async fn marking_definitions_cannot_be_redefined() {
     let res = hub.client.get(hub.url(&url)).send().await.unwrap();
     let (_, raw) = drain(Sse::new(res)).await;
     assert!(!raw.contains(INDICATOR), "the RED indicator leaked: {raw}");
+    // Nor overwrite it with a later version of its own.
+    let mut overwrite = hub.get(&format!("/api/objects/{INDICATOR}")).await.1;
+    overwrite["modified"] = json!("2025-01-01T00:00:00.000Z");
+    overwrite["name"] = json!("declassified");
+    overwrite["object_marking_refs"] = json!([]);
+    let res = hub
+        .client
+        .post(hub.url("/api/bundles"))
+        .bearer_auth(&importer)
+        .json(&json!({"type": "bundle", "id": "bundle--77777777-0000-4000-8000-00000000000d", "objects": [overwrite]}))
+        .send()
+        .await
+        .unwrap();
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["rejected"], 1, "{report}");
+    assert!(report["errors"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("markings beyond what your groups allow"));
+    assert_eq!(
+        hub.get(&format!("/api/objects/{INDICATOR}")).await.1["name"],
+        "C2"
+    );
     // Nor can the importer delete what it may not see: answered as absent, and kept.
     let res = hub
         .client

@@ -101,11 +101,12 @@ pub async fn submit(
     } else {
         body
     };
+    let access = page.principal.access.clone();
     let origin = state.origin("admin", &page.principal);
     let store = state.store.clone();
     let max_object = state.config.max_object_bytes;
     let report = web::block(move || {
-        knowledge::import_bundle(&store, &body, max_object, &origin, &mut |_, _| {})
+        knowledge::import_bundle_as(&store, &body, max_object, &origin, &access, &mut |_, _| {})
     })
     .await??;
     let mut report = report;
