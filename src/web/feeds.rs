@@ -299,6 +299,7 @@ pub async fn csv(
     .map_err(|d| match d {
         Denied::Unauthenticated(m) => AppError::Unauthorized(m),
         Denied::Forbidden(m) => AppError::Forbidden(m),
+        Denied::Throttled(secs) => AppError::TooManyAttempts(secs),
     })?;
     let filter = common(&feed).filter();
     let st = state.clone();

@@ -153,6 +153,8 @@ pub enum Denied {
     Unauthenticated(String),
     /// Valid credentials without the right (403).
     Forbidden(String),
+    /// Too many failed attempts for this account or address: retry after that many seconds (429).
+    Throttled(u64),
 }
 
 /// Who is reading a shared resource, and what they may see of it: THE one decision for collections and feeds,
@@ -198,9 +200,7 @@ pub async fn caller(state: &AppState, req: &HttpRequest) -> Result<Option<Princi
                 .map_or_else(|| "unknown".into(), |a| a.ip().to_string())
         );
         if let Err(secs) = state.logins.check(&account, &address) {
-            return Err(Denied::Unauthenticated(format!(
-                "too many failed attempts: retry in {secs} s"
-            )));
+            return Err(Denied::Throttled(secs));
         }
         let store = state.store.clone();
         let verified = actix_web::web::block(move || verify_password(&store, &user, &password))

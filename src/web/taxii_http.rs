@@ -17,6 +17,8 @@ pub struct TaxiiError {
     pub status: StatusCode,
     pub title: &'static str,
     pub description: String,
+    /// Seconds for `Retry-After` (429).
+    pub retry_after: Option<u64>,
 }
 
 impl TaxiiError {
@@ -25,6 +27,7 @@ impl TaxiiError {
             status,
             title,
             description: description.into(),
+            retry_after: None,
         }
     }
 
@@ -60,6 +63,9 @@ impl ResponseError for TaxiiError {
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
         res.content_type(TAXII_MEDIA);
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((
                 header::WWW_AUTHENTICATE,
@@ -93,6 +99,14 @@ impl From<Denied> for TaxiiError {
                 Self::new(StatusCode::UNAUTHORIZED, "Authentication required", m)
             }
             Denied::Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "Forbidden", m),
+            Denied::Throttled(secs) => Self {
+                retry_after: Some(secs),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests",
+                    format!("too many failed attempts: retry in {secs} s"),
+                )
+            },
         }
     }
 }

@@ -338,3 +338,46 @@ async fn collections_are_managed_like_streams() {
     assert_eq!(res.status().as_u16(), 204);
     assert_eq!(hub.get(&format!("/api/collections/{id}")).await.0, 404);
 }
+
+/// HTTP Basic on TAXII is throttled like logins: past the allowed failures, 429 with Retry-After (in the TAXII
+/// error format), even with the right password, until the window passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_failures_are_throttled_with_429() {
+    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let hub = Hub::start_with(dir, |c| c.login_attempts = 3).await;
+    for _ in 0..3 {
+        let (status, _, _) = taxii(
+            &hub,
+            "/taxii2/root/collections/",
+            Who::Basic("admin", "nope"),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let (status, headers, body) = taxii(
+        &hub,
+        "/taxii2/root/collections/",
+        Who::Basic("admin", "test-password"),
+    )
+    .await;
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(body["http_status"], "429");
+    assert!(body["description"]
+        .as_str()
+        .unwrap()
+        .contains("too many failed attempts"));
+    // A token still works: the throttle is on passwords.
+    assert_eq!(
+        taxii(&hub, "/taxii2/root/collections/", Who::Admin).await.0,
+        200
+    );
+    hub.stop().await;
+}
