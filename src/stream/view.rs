@@ -17,6 +17,24 @@ pub fn object_visible(store: &Store, access: &Access, obj: &Map<String, Value>) 
     if !access.may_see(obj, &|id| stored_object(store, id)) {
         return false;
     }
+    // A marking definition the reader may never see anything under (TLP:RED for a CLEAR public stream) is of
+    // no use to it, and its arrival as a dependency would tell that something so marked was just added.
+    if !access.bypass && obj.get("type").and_then(Value::as_str) == Some("marking-definition") {
+        if let Some(id) = obj.get("id").and_then(Value::as_str) {
+            let mut probe = Map::new();
+            probe.insert("object_marking_refs".into(), Value::from(vec![id]));
+            let lookup = |m: &str| {
+                if m == id {
+                    Some(obj.clone())
+                } else {
+                    stored_object(store, m)
+                }
+            };
+            if !access.may_see(&probe, &lookup) {
+                return false;
+            }
+        }
+    }
     // A relationship or sighting must not reveal an end the reader may not see.
     let ends = ["source_ref", "target_ref", "sighting_of_ref"];
     ends.iter()

@@ -304,3 +304,80 @@ async fn public_readers_never_see_past_the_ceiling_through_updates_or_references
     assert!(frames[0].json().get("context").is_none());
     hub.stop().await;
 }
+
+/// A hidden object's marking definitions do not go out as its dependencies: a TLP:CLEAR public stream never
+/// emits the TLP:AMBER or TLP:RED definition (which would tell that something so marked was just added), and
+/// the GREEN stream emits GREEN's but not AMBER's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marking_definitions_above_the_ceiling_are_never_sent() {
+    let hub = Hub::start().await;
+    let clear = hub
+        .create_stream(
+            json!({"name": "clear indicators", "public": true, "started": true,
+            "filters": eq_filter("entity_type", &["Indicator"])}),
+        )
+        .await;
+    let green = hub
+        .create_stream(
+            json!({"name": "green indicators", "public": true, "started": true,
+            "max_marking": "TLP:GREEN", "filters": eq_filter("entity_type", &["Indicator"])}),
+        )
+        .await;
+    let definition = |id: &str, level: &str| {
+        json!({"type": "marking-definition", "spec_version": "2.1", "id": id, "definition_type": "tlp",
+               "name": format!("TLP:{}", level.to_uppercase()), "definition": {"tlp": level},
+               "created": "2017-01-20T00:00:00.000Z"})
+    };
+    let marked = |n: u32, m: &str| {
+        let mut i = indicator(n, &format!("marked {n}"), "2024-01-01T00:00:00.000Z");
+        i["object_marking_refs"] = json!([m]);
+        i
+    };
+    hub.import(&bundle(vec![
+        definition(GREEN, "green"),
+        definition(AMBER, "amber"),
+        definition(RED, "red"),
+    ]))
+    .await;
+    hub.import(&bundle(vec![
+        marked(1, AMBER),
+        marked(2, RED),
+        marked(3, GREEN),
+    ]))
+    .await;
+    hub.import(&bundle(vec![indicator(
+        4,
+        "open",
+        "2024-01-01T00:00:00.000Z",
+    )]))
+    .await;
+    let read = |s: &Value| {
+        let path = format!("/stream/{}?from=0", s["id"].as_str().unwrap());
+        let hub = &hub;
+        async move {
+            Sse::new(anon(hub, &path, None).await)
+                .data_frames(10, Duration::from_secs(3))
+                .await
+                .iter()
+                .map(|f| f.json()["data"]["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let ids = read(&clear).await;
+    assert_eq!(
+        ids,
+        ["indicator--00000000-0000-4000-8000-000000000004"],
+        "{ids:?}"
+    );
+    let ids = read(&green).await;
+    assert_eq!(
+        ids,
+        [
+            GREEN,
+            "indicator--00000000-0000-4000-8000-000000000003",
+            "indicator--00000000-0000-4000-8000-000000000004"
+        ],
+        "{ids:?}"
+    );
+    hub.stop().await;
+}
