@@ -46,6 +46,11 @@ impl std::fmt::Display for ObjectError {
 
 impl std::error::Error for ObjectError {}
 
+/// Deepest JSON nesting an object may have (the object itself is depth 1). Events wrap objects in a few more
+/// levels, and serde_json refuses more than 128 when an event is read back: a deeper object would be stored
+/// but silently missing from filtered streams and TAXII.
+pub const MAX_OBJECT_DEPTH: usize = 100;
+
 /// Timestamp properties validated on every object.
 const TIMESTAMP_PROPS: &[&str] = &[
     "created",
@@ -71,6 +76,15 @@ pub fn prepare(raw: &RawValue, opts: &PrepareOptions) -> Result<Prepared, Object
                 "object is {} bytes, over the limit of {}",
                 text.len(),
                 opts.max_object_bytes
+            ),
+        });
+    }
+    let depth = json_depth(text);
+    if depth > MAX_OBJECT_DEPTH {
+        return Err(ObjectError {
+            id: probe_id(text),
+            reason: format!(
+                "object is nested {depth} levels deep, over the depth limit of {MAX_OBJECT_DEPTH}"
             ),
         });
     }
@@ -199,6 +213,34 @@ fn strip_platform_extensions(object: &mut Map<String, Value>) {
     if now_empty {
         object.shift_remove("extensions");
     }
+}
+
+/// The deepest nesting of objects and arrays in a JSON text (scanned, not parsed: any depth is safe).
+pub(crate) fn json_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Reads a top-level string `id` without building a tree (for oversized objects).

@@ -31,3 +31,4 @@ mod sync_remote;
 mod taxii;
 mod taxii_interop;
 mod taxii_more;
+mod validity;
