@@ -169,7 +169,7 @@ pub fn prepare(raw: &RawValue, opts: &PrepareOptions) -> Result<Prepared, Object
             return Err(fail(format!("missing required property '{prop}'")));
         }
     }
-    let mut modified = None;
+    let (mut created, mut modified) = (None, None);
     for prop in TIMESTAMP_PROPS {
         let Some(value) = object.get(*prop) else {
             continue;
@@ -184,9 +184,26 @@ pub fn prepare(raw: &RawValue, opts: &PrepareOptions) -> Result<Prepared, Object
         if matches!(*prop, "created" | "modified") && !ts.has_fraction() {
             warnings.push(format!("'{prop}' has no millisecond precision"));
         }
-        if *prop == "modified" {
-            modified = Some(ts);
+        match *prop {
+            "created" => created = Some(ts),
+            "modified" => modified = Some(ts),
+            _ => {}
         }
+    }
+    if let (Some(c), Some(m)) = (&created, &modified) {
+        if m < c {
+            return Err(fail(format!(
+                "'modified' ({m}) is earlier than 'created' ({c}); STIX 2.1 requires modified >= created"
+            )));
+        }
+    }
+    let refs: &[&str] = match stix_type.as_str() {
+        "relationship" => &["source_ref", "target_ref"],
+        "sighting" => &["sighting_of_ref"],
+        _ => &[],
+    };
+    for prop in refs {
+        check_ref(&object, prop).map_err(&fail)?;
     }
 
     strip_platform_extensions(&mut object);
@@ -212,6 +229,20 @@ fn strip_platform_extensions(object: &mut Map<String, Value>) {
     };
     if now_empty {
         object.shift_remove("extensions");
+    }
+}
+
+/// A required reference property: present, a string, and a STIX identifier `<type>--<uuid>`.
+fn check_ref(object: &Map<String, Value>, prop: &str) -> Result<(), String> {
+    match object.get(prop) {
+        None => Err(format!("missing required property '{prop}'")),
+        Some(Value::String(r)) => split_id(r)
+            .and_then(check_type_syntax)
+            .map_err(|e| format!("property '{prop}': {e}")),
+        Some(other) => Err(format!(
+            "'{prop}' must be a STIX identifier string, got {}",
+            kind(other)
+        )),
     }
 }
 

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::object::{json_depth, MAX_OBJECT_DEPTH};
-use super::object_tests::{ok, reason, run, sdo, U};
+use super::object_tests::{ok, reason, run, sdo, TS, U};
 
 /// An SDO whose `x_nested` property holds objects in objects, so the whole object is `depth` levels deep.
 fn nested(depth: usize) -> Value {
@@ -50,4 +50,79 @@ fn objects_deeper_than_the_limit_are_rejected_with_the_limit() {
 fn objects_within_the_limit_are_accepted() {
     ok(nested(90));
     ok(nested(100));
+}
+
+const LATER: &str = "2024-02-01T00:00:00.000Z";
+
+fn relationship() -> Value {
+    json!({"type": "relationship", "spec_version": "2.1", "id": format!("relationship--{U}"),
+           "created": TS, "modified": TS, "relationship_type": "uses",
+           "source_ref": format!("malware--{U}"), "target_ref": format!("tool--{U}")})
+}
+
+fn sighting() -> Value {
+    json!({"type": "sighting", "spec_version": "2.1", "id": format!("sighting--{U}"),
+           "created": TS, "modified": TS, "sighting_of_ref": format!("indicator--{U}")})
+}
+
+#[test]
+fn relationships_need_valid_source_and_target_refs() {
+    ok(relationship());
+    for prop in ["source_ref", "target_ref"] {
+        let mut r = relationship();
+        r.as_object_mut().unwrap().remove(prop);
+        assert_eq!(reason(r), format!("missing required property '{prop}'"));
+        let mut r = relationship();
+        r[prop] = json!(U);
+        let why = reason(r);
+        assert!(
+            why.starts_with(&format!("property '{prop}': invalid id '{U}'")),
+            "{why}"
+        );
+        let mut r = relationship();
+        r[prop] = json!("malware--1234");
+        assert!(reason(r).contains("is not a UUID"));
+        let mut r = relationship();
+        r[prop] = json!(format!("Mal_ware--{U}"));
+        assert!(reason(r).contains("invalid type 'Mal_ware'"));
+        let mut r = relationship();
+        r[prop] = json!(7);
+        assert_eq!(
+            reason(r),
+            format!("'{prop}' must be a STIX identifier string, got number")
+        );
+    }
+}
+
+#[test]
+fn sightings_need_a_valid_sighting_of_ref() {
+    ok(sighting());
+    let mut s = sighting();
+    s.as_object_mut().unwrap().remove("sighting_of_ref");
+    assert_eq!(reason(s), "missing required property 'sighting_of_ref'");
+    let mut s = sighting();
+    s["sighting_of_ref"] = json!("indicator");
+    assert!(reason(s).starts_with("property 'sighting_of_ref': invalid id 'indicator'"));
+}
+
+#[test]
+fn modified_before_created_is_rejected() {
+    let mut o = sdo("campaign");
+    o["name"] = json!("c");
+    o["created"] = json!(LATER);
+    assert_eq!(
+        reason(o.clone()),
+        format!(
+            "'modified' ({TS}) is earlier than 'created' ({LATER}); STIX 2.1 requires modified >= created"
+        )
+    );
+    // Equal instants at different precisions are fine, and so is a later `modified`.
+    o["created"] = json!("2024-01-01T00:00:00Z");
+    ok(o.clone());
+    o["created"] = json!(TS);
+    o["modified"] = json!(LATER);
+    ok(o);
+    let mut r = relationship();
+    r["modified"] = json!("2023-12-31T23:59:59.999Z");
+    assert!(reason(r).contains("is earlier than 'created'"));
 }

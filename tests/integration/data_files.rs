@@ -104,11 +104,12 @@ const CASES: &[(&str, [u64; 5], [u64; 5])] = &[
         [70, 2, 10, 0, 0],
         [0, 4, 78, 0, 0],
     ),
-    // The observed-data without `created` is rejected alone.
+    // The observed-data without `created` is rejected alone, and so is the relationship whose `modified` is
+    // a month before its `created` (relationship--10f2228d-cc68-45e3-bce2-53b1841b01c2, a STIX 2.1 MUST).
     (
         "stix21/opencti/client-python-tests/DATA-TEST-STIX2_v2.json",
-        [58, 0, 0, 0, 1],
-        [0, 0, 58, 0, 1],
+        [57, 0, 0, 0, 2],
+        [0, 0, 57, 0, 2],
     ),
     (
         "stix21/opencti/client-python-tests/basicMalwareWithSample.json",
