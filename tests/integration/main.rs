@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod common;
 mod data_files;
+mod definition_limits;
 mod feeds;
 mod field_cases;
 mod graphql;

@@ -1,0 +1,103 @@
+//! Stream, collection and feed definitions: size limits, strict fields, and every refusal a JSON 4xx that
+//! names the problem.
+
+use serde_json::{json, Value};
+
+use crate::common::{Hub, TOKEN};
+
+async fn send(hub: &Hub, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+    let res = hub
+        .client
+        .request(method, hub.url(path))
+        .bearer_auth(TOKEN)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn stream_with(filter: Value) -> Value {
+    json!({"name": "limits", "filters": {"mode": "and", "filters": [filter], "filterGroups": []}})
+}
+
+/// Asserts a 400 `bad_request` whose message contains every needle.
+fn refused(answer: &(u16, Value), needles: &[&str]) {
+    let (status, body) = answer;
+    assert_eq!(*status, 400, "{body}");
+    assert_eq!(body["code"], "bad_request", "{body}");
+    let message = body["error"].as_str().unwrap();
+    for needle in needles {
+        assert!(message.contains(needle), "{message} lacks {needle}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_filters_and_non_date_comparisons_are_400() {
+    let hub = Hub::start().await;
+    let post = reqwest::Method::POST;
+    let many: Vec<String> = (0..20_000).map(|i| format!("v{i}")).collect();
+    let answer = send(
+        &hub,
+        post.clone(),
+        "/api/streams",
+        &stream_with(json!({"key": ["name"], "operator": "contains", "values": many})),
+    )
+    .await;
+    refused(&answer, &["20000 values", "limit of 500 values per filter"]);
+    let long = "x".repeat(1001);
+    let answer = send(
+        &hub,
+        post.clone(),
+        "/api/streams",
+        &stream_with(json!({"key": ["name"], "values": [long]})),
+    )
+    .await;
+    refused(&answer, &["1001 characters", "limit of 1000"]);
+    let mut deep = json!({"filters": [{"key": ["name"], "values": ["x"]}]});
+    for _ in 0..5 {
+        deep = json!({"filterGroups": [deep]});
+    }
+    let answer = send(
+        &hub,
+        post.clone(),
+        "/api/streams",
+        &json!({"name": "deep", "filters": deep}),
+    )
+    .await;
+    refused(&answer, &["nested too deeply (max 5 levels)"]);
+    let answer = send(
+        &hub,
+        post.clone(),
+        "/api/streams",
+        &stream_with(json!({"key": ["created"], "operator": "gt", "values": ["yesterday"]})),
+    )
+    .await;
+    refused(
+        &answer,
+        &["value 'yesterday'", "date key 'created'", "not a date"],
+    );
+    // The same rules hold for collections and feeds.
+    let answer = send(
+        &hub,
+        post.clone(),
+        "/api/collections",
+        &stream_with(json!({"key": ["modified"], "operator": "lte", "values": ["soon"]})),
+    )
+    .await;
+    refused(&answer, &["value 'soon'", "date key 'modified'"]);
+    // Within the limits: created.
+    let ok: Vec<String> = (0..500).map(|i| format!("v{i}")).collect();
+    let (status, body) = send(
+        &hub,
+        post,
+        "/api/streams",
+        &json!({"name": "fine", "filters": {"filters": [
+            {"key": ["name"], "operator": "contains", "values": ok},
+            {"key": ["created"], "operator": "gte", "values": ["2024-01-01T00:00:00Z"]}]}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    hub.stop().await;
+}
