@@ -122,7 +122,7 @@ pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let c = save(&state, None, &parse_body(&body)?)?;
     Ok(HttpResponse::Created().json(collection_json(&c, &base_url(&req))))
@@ -142,7 +142,7 @@ pub async fn patch(
     _user: Capable<Share>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let c = save(&state, Some(&id), &parse_body(&body)?)?;
     Ok(HttpResponse::Ok().json(collection_json(&c, &base_url(&req))))

@@ -222,7 +222,7 @@ pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let f = save(&state, None, &parse_body(&body)?)?;
     Ok(HttpResponse::Created().json(feed_json(&f, &base_url(&req))))
@@ -242,7 +242,7 @@ pub async fn patch(
     _user: Capable<Share>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let f = save(&state, Some(&id), &parse_body(&body)?)?;
     Ok(HttpResponse::Ok().json(feed_json(&f, &base_url(&req))))

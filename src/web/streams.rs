@@ -190,7 +190,7 @@ pub async fn update_from(
 pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let s = create_from(&state, &parse_body(&body)?).await?;
     Ok(HttpResponse::Created().json(stream_json(&s)))
@@ -208,7 +208,7 @@ pub async fn patch(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let s = update_from(&state, &id, &parse_body(&body)?).await?;
     Ok(HttpResponse::Ok().json(stream_json(&s)))

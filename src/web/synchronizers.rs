@@ -191,7 +191,7 @@ pub fn create_value(state: &AppState, fields: &Map<String, Value>) -> Result<Val
 pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created().json(create_value(&state, &parse_body(&body)?)?))
 }
@@ -267,7 +267,7 @@ pub async fn patch(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(update_value(&state, &id, &parse_body(&body)?).await?))
 }
@@ -316,7 +316,10 @@ fn remote_failure(url: &str, e: &RemoteError) -> HttpResponse {
 
 /// `POST /api/synchronizers/discover` `{"url","token"?,"verify_tls"?,"stream_id"?}` → the remote's streams
 /// (OpenCTI's own discovery query); with `stream_id`, also opens that stream as OpenCTI's "test" does.
-pub async fn discover(_user: Capable<Share>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn discover(
+    _user: Capable<Share>,
+    body: super::extractors::Body,
+) -> Result<HttpResponse, AppError> {
     let fields = parse_body(&body)?;
     let mut probe = SynchronizerV1 {
         id: [0; 16],

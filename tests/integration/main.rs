@@ -12,6 +12,7 @@ mod cli;
 mod common;
 mod data_files;
 mod definition_limits;
+mod extractor_errors;
 mod feeds;
 mod field_cases;
 mod graphql;
