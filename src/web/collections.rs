@@ -47,7 +47,11 @@ fn apply(c: &mut CollectionV1, body: &Map<String, Value>) -> Result<(), AppError
                     AppError::BadRequest("can_write must be true or false".into())
                 })?;
             }
-            "id" | "created_at" | "url" => {}
+            "id" | "created_at" | "url" => {
+                return Err(AppError::BadRequest(format!(
+                "field '{key}' is read-only: it is set by the hub and cannot be given or changed"
+            )))
+            }
             other => return Err(AppError::BadRequest(format!("unknown field '{other}'"))),
         }
     }

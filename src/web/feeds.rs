@@ -143,7 +143,11 @@ fn apply(f: &mut FeedV1, body: &Map<String, Value>) -> Result<(), AppError> {
                         ))
                     })?;
             }
-            "id" | "created_at" | "url" => {}
+            "id" | "created_at" | "url" => {
+                return Err(AppError::BadRequest(format!(
+                "field '{key}' is read-only: it is set by the hub and cannot be given or changed"
+            )))
+            }
             other => return Err(AppError::BadRequest(format!("unknown field '{other}'"))),
         }
     }

@@ -88,7 +88,11 @@ fn apply_fields(s: &mut StreamV1, body: &Map<String, Value>) -> Result<(), AppEr
                     })
                     .collect::<Result<_, _>>()?;
             }
-            "id" | "created_at" => {}
+            "id" | "created_at" => {
+                return Err(AppError::BadRequest(format!(
+                "field '{key}' is read-only: it is set by the hub and cannot be given or changed"
+            )))
+            }
             other => return Err(bad(format!("unknown field '{other}'"))),
         }
     }

@@ -128,7 +128,9 @@ fn apply_fields(s: &mut SynchronizerV1, body: &Map<String, Value>) -> Result<boo
             "no_dependencies" => s.no_dependencies = flag(key, value)?,
             "verify_tls" => s.verify_tls = flag(key, value)?,
             "running" => s.running = flag(key, value)?,
-            "id" | "token_set" | "status" | "created_at" => {}
+            "id" | "token_set" | "status" | "created_at" => {
+                return Err(AppError::BadRequest(format!("field '{key}' is read-only: it is set by the hub and cannot be given or changed")))
+            }
             other => return Err(bad(format!("unknown field '{other}'"))),
         }
     }

@@ -101,3 +101,56 @@ async fn oversized_filters_and_non_date_comparisons_are_400() {
     assert_eq!(status, 201, "{body}");
     hub.stop().await;
 }
+
+/// Read-only fields (`id`, `created_at`, `url`, a synchronizer's `status`) and unknown fields are a 400 naming
+/// the field, on create and on patch; nothing is changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_and_unknown_fields_are_400_naming_the_field() {
+    let hub = Hub::start().await;
+    let post = reqwest::Method::POST;
+    let patch = reqwest::Method::PATCH;
+    let mut made = Vec::new();
+    for (path, body) in [
+        ("/api/streams", json!({"name": "s1"})),
+        ("/api/collections", json!({"name": "c1"})),
+        ("/api/feeds", json!({"name": "f1", "columns": ["name"]})),
+        (
+            "/api/synchronizers",
+            json!({"name": "y1", "url": "https://octi.example.org", "stream_id": "abc"}),
+        ),
+    ] {
+        let (status, created) = send(&hub, post.clone(), path, &body).await;
+        assert_eq!(status, 201, "{path}: {created}");
+        made.push((path, body, created));
+    }
+    for (path, body, created) in &made {
+        let id = created["id"].as_str().unwrap();
+        let one = format!("{path}/{id}");
+        let mut read_only = vec!["id", "created_at"];
+        match *path {
+            "/api/collections" | "/api/feeds" => read_only.push("url"),
+            "/api/synchronizers" => read_only.push("status"),
+            _ => {}
+        }
+        for field in read_only {
+            let answer = send(&hub, patch.clone(), &one, &json!({ field: "other" })).await;
+            refused(&answer, &[&format!("field '{field}' is read-only")]);
+            let mut create = body.clone();
+            create[field] = json!("other");
+            let answer = send(&hub, post.clone(), path, &create).await;
+            refused(&answer, &[&format!("field '{field}' is read-only")]);
+        }
+        let answer = send(
+            &hub,
+            patch.clone(),
+            &one,
+            &json!({"name": "renamed", "nmae": "x"}),
+        )
+        .await;
+        refused(&answer, &["unknown field 'nmae'"]);
+        let (status, now) = hub.get(&one).await;
+        assert_eq!(status, 200);
+        assert_eq!(&now, created, "{one} is unchanged");
+    }
+    hub.stop().await;
+}
