@@ -260,8 +260,10 @@ pub async fn stop(
     set_started(&state, &id, false).await
 }
 
-/// The hub's base URL as the caller reached it.
-/// The hub's URL as users reach it: `public_url` when configured, else taken from the request.
+/// The hub's URL as users reach it: `public_url` when configured, else taken from the request. The request's
+/// scheme is used only when it is `http` or `https`, and its host (`Host`, `X-Forwarded-Host`, `Forwarded`)
+/// only when it looks like a host name or address with an optional port; otherwise `http` and the address
+/// the connection reached, so a forged header never makes the hub show a `javascript:` or markup-bearing URL.
 pub fn base_url(req: &HttpRequest) -> String {
     if let Some(url) = req
         .app_data::<web::Data<AppState>>()
@@ -270,7 +272,26 @@ pub fn base_url(req: &HttpRequest) -> String {
         return url;
     }
     let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let scheme = if info.scheme().eq_ignore_ascii_case("https") {
+        "https"
+    } else {
+        "http"
+    };
+    let host = info.host();
+    if plausible_host(host) {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{}", req.app_config().local_addr())
+    }
+}
+
+/// `host[:port]` of letters, digits, `-`, `.`, `:`, `[` and `]` (IPv6 literals), at most 255 characters.
+fn plausible_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'))
 }
 
 /// `GET /api/public/streams`: public streams only, no auth.
