@@ -37,6 +37,9 @@ fn window_text(secs: u64) -> String {
     format!("{secs}s")
 }
 
+/// The longest time window: 100 years (36,525 days).
+const MAX_WINDOW_SECS: u64 = 36_525 * 86_400;
+
 fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
     let bad = || {
         AppError::BadRequest(format!(
@@ -48,8 +51,11 @@ fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
         Value::Number(n) => n.as_u64().ok_or_else(bad)?,
         Value::String(s) => {
             let s = s.trim();
-            let split = s.len().checked_sub(1).ok_or_else(bad)?;
-            let (num, unit) = s.split_at(split);
+            // The unit is the last character; a multi-byte one is simply not a unit.
+            let (num, unit) = match s.char_indices().last() {
+                Some((at, _)) => s.split_at(at),
+                None => return Err(bad()),
+            };
             let mult = match unit {
                 "s" => 1,
                 "m" => 60,
@@ -57,15 +63,24 @@ fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
                 "d" => 86_400,
                 _ => return Err(bad()),
             };
+            if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            // Too many digits for a u64 is over the limit too, not a different error.
             num.parse::<u64>()
                 .ok()
                 .and_then(|n| n.checked_mul(mult))
-                .ok_or_else(bad)?
+                .unwrap_or(u64::MAX)
         }
         _ => return Err(bad()),
     };
     if secs == 0 {
         return Err(bad());
+    }
+    if secs > MAX_WINDOW_SECS {
+        return Err(AppError::BadRequest(format!(
+            "time_window must be at most 100 years ({MAX_WINDOW_SECS} seconds, '36525d'), got {value}"
+        )));
     }
     Ok(Some(secs))
 }

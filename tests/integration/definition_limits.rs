@@ -154,3 +154,70 @@ async fn read_only_and_unknown_fields_are_400_naming_the_field() {
     }
     hub.stop().await;
 }
+
+/// A CSV feed's time window is at most 100 years; past it (or too long for any integer) a 400 naming the limit;
+/// the longest window serves its CSV.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_time_windows_are_capped_at_100_years() {
+    let hub = Hub::start().await;
+    let feed =
+        |window: Value| json!({"name": "windowed", "columns": ["name"], "time_window": window});
+    for window in [
+        json!("99999999999999d"),
+        json!("99999999999999999999999999d"),
+        json!("36526d"),
+        json!(3_155_760_001_u64),
+        json!(u64::MAX),
+    ] {
+        let answer = send(
+            &hub,
+            reqwest::Method::POST,
+            "/api/feeds",
+            &feed(window.clone()),
+        )
+        .await;
+        refused(
+            &answer,
+            &["time_window must be at most 100 years", &window.to_string()],
+        );
+    }
+    // A multi-byte last character is a bad unit, not a crash; a sign is not a number.
+    for window in [
+        json!("7é"),
+        json!("é"),
+        json!("+7d"),
+        json!("-7d"),
+        json!("d"),
+    ] {
+        let answer = send(
+            &hub,
+            reqwest::Method::POST,
+            "/api/feeds",
+            &feed(window.clone()),
+        )
+        .await;
+        refused(
+            &answer,
+            &["time_window must be null, a number of seconds or a duration"],
+        );
+    }
+    for (window, shown) in [
+        (json!("36525d"), "36525d"),
+        (json!(3_155_760_000_u64), "36525d"),
+    ] {
+        let (status, created) =
+            send(&hub, reqwest::Method::POST, "/api/feeds", &feed(window)).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["time_window"], shown);
+        let id = created["id"].as_str().unwrap();
+        let csv = hub
+            .client
+            .get(hub.url(&format!("/feeds/{id}")))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status().as_u16(), 200);
+    }
+    hub.stop().await;
+}
