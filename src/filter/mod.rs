@@ -17,6 +17,7 @@ mod candidates;
 mod describe;
 mod eval;
 mod keys;
+mod limits;
 mod model;
 mod parse;
 mod types;
@@ -31,10 +32,27 @@ pub use model::{Filter, FilterGroup, Mode, Operator};
 pub struct FilterError(pub String);
 
 /// Maximum nesting of filter groups (the top-level group counts as level 1).
-pub const MAX_DEPTH: usize = 10;
+pub const MAX_DEPTH: usize = 5;
 
 /// Maximum number of filters in a whole filter group, nested groups included.
 pub const MAX_FILTERS: usize = 200;
+
+/// Maximum number of values in one filter: every value is tested against every ingested object.
+pub const MAX_VALUES: usize = 500;
+
+/// Maximum length of one filter value, in characters.
+pub const MAX_VALUE_CHARS: usize = 1000;
+
+/// Filter keys holding STIX timestamps: their `gt`/`gte`/`lt`/`lte` values must be dates.
+pub const DATE_KEYS: &[&str] = &[
+    "created",
+    "modified",
+    "published",
+    "valid_from",
+    "valid_until",
+    "first_seen",
+    "last_seen",
+];
 
 #[cfg(test)]
 mod corpus_tests;
@@ -46,6 +64,8 @@ mod eval_tests;
 mod field_case_tests;
 #[cfg(test)]
 mod keys_tests;
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod parse_tests;
 #[cfg(test)]

@@ -4,12 +4,31 @@ use serde_json::{Map, Value};
 
 use super::candidates::{normalise, parse_number};
 use super::keys::{self, Kind, SUPPORTED_KEYS};
+use super::limits::check_limits;
 use super::model::{Filter, FilterGroup, Mode, Operator};
 use super::{FilterError, MAX_DEPTH, MAX_FILTERS};
 
 const GROUP_FIELDS: &[&str] = &["mode", "filters", "filterGroups"];
 /// `id` is tolerated (and dropped): OpenCTI's UI keeps one on each filter.
 const FILTER_FIELDS: &[&str] = &["key", "values", "operator", "mode", "id"];
+
+/// Which limits a parse enforces: all of them for a definition being saved; for a stored one, only those
+/// in force before the size and date limits were added, so a stream saved earlier keeps working.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    depth: usize,
+    /// Values per filter, characters per value and date-valued comparisons are checked.
+    strict: bool,
+}
+
+const NEW: Limits = Limits {
+    depth: MAX_DEPTH,
+    strict: true,
+};
+const STORED: Limits = Limits {
+    depth: 10,
+    strict: false,
+};
 
 fn err<T>(msg: impl Into<String>) -> Result<T, FilterError> {
     Err(FilterError(msg.into()))
@@ -25,29 +44,44 @@ impl FilterGroup {
     /// A [`FilterError`] naming the offending part: invalid JSON or shape, unknown key
     /// (with the supported list), unknown or unsupported operator (with the reason), bad
     /// mode, a value the key cannot hold, nesting deeper than [`MAX_DEPTH`] levels or
-    /// more than [`MAX_FILTERS`] filters in all.
+    /// more than [`MAX_FILTERS`] filters in all, more than [`MAX_VALUES`] values in a filter,
+    /// a value over [`MAX_VALUE_CHARS`] characters, or a date key compared with a non-date.
     pub fn parse(value: &Value) -> Result<FilterGroup, FilterError> {
-        let parsed;
-        let value = match value {
-            Value::String(s) if s.trim().is_empty() => return Ok(FilterGroup::empty()),
-            Value::String(s) => {
-                parsed = serde_json::from_str::<Value>(s)
-                    .map_err(|e| FilterError(format!("filters are not valid JSON: {e}")))?;
-                &parsed
-            }
-            other => other,
-        };
-        match value {
-            Value::Null => Ok(FilterGroup::empty()),
-            Value::Object(obj) => {
-                let mut count = 0;
-                parse_group(obj, 1, &mut count)
-            }
-            other => err(format!(
-                "filters must be a JSON object (or a string holding one), got {}",
-                json_kind(other)
-            )),
+        parse_with(value, NEW)
+    }
+
+    /// Parses a filter saved earlier: as [`FilterGroup::parse`], without the limits added since
+    /// (values per filter, value length, date values; nesting up to 10 levels).
+    ///
+    /// # Errors
+    ///
+    /// A [`FilterError`] as for [`FilterGroup::parse`].
+    pub fn parse_stored(value: &Value) -> Result<FilterGroup, FilterError> {
+        parse_with(value, STORED)
+    }
+}
+
+fn parse_with(value: &Value, limits: Limits) -> Result<FilterGroup, FilterError> {
+    let parsed;
+    let value = match value {
+        Value::String(s) if s.trim().is_empty() => return Ok(FilterGroup::empty()),
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s)
+                .map_err(|e| FilterError(format!("filters are not valid JSON: {e}")))?;
+            &parsed
         }
+        other => other,
+    };
+    match value {
+        Value::Null => Ok(FilterGroup::empty()),
+        Value::Object(obj) => {
+            let mut count = 0;
+            parse_group(obj, 1, &mut count, limits)
+        }
+        other => err(format!(
+            "filters must be a JSON object (or a string holding one), got {}",
+            json_kind(other)
+        )),
     }
 }
 
@@ -55,10 +89,12 @@ fn parse_group(
     obj: &Map<String, Value>,
     depth: usize,
     count: &mut usize,
+    limits: Limits,
 ) -> Result<FilterGroup, FilterError> {
-    if depth > MAX_DEPTH {
+    if depth > limits.depth {
         return err(format!(
-            "filter groups are nested too deeply (max {MAX_DEPTH} levels)"
+            "filter groups are nested too deeply (max {} levels)",
+            limits.depth
         ));
     }
     if let Some(field) = obj.keys().find(|k| !GROUP_FIELDS.contains(&k.as_str())) {
@@ -89,7 +125,7 @@ fn parse_group(
                 json_kind(item)
             ));
         };
-        filters.push(parse_filter(f)?);
+        filters.push(parse_filter(f, limits)?);
     }
     let mut filter_groups = Vec::new();
     for item in array_field(obj, "filterGroups")? {
@@ -99,7 +135,7 @@ fn parse_group(
                 json_kind(item)
             ));
         };
-        filter_groups.push(parse_group(g, depth + 1, count)?);
+        filter_groups.push(parse_group(g, depth + 1, count, limits)?);
     }
     Ok(FilterGroup {
         mode,
@@ -119,7 +155,7 @@ fn array_field<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<&'a [Valu
     }
 }
 
-fn parse_filter(obj: &Map<String, Value>) -> Result<Filter, FilterError> {
+fn parse_filter(obj: &Map<String, Value>, limits: Limits) -> Result<Filter, FilterError> {
     if let Some(field) = obj.keys().find(|k| !FILTER_FIELDS.contains(&k.as_str())) {
         return err(format!(
             "unknown field '{field}' in filter (expected key, values, operator, mode)"
@@ -145,6 +181,9 @@ fn parse_filter(obj: &Map<String, Value>) -> Result<Filter, FilterError> {
         })?,
     };
     let values = parse_values(obj.get("values"), &key, kind)?;
+    if limits.strict {
+        check_limits(&key, operator, &values)?;
+    }
     if values.is_empty()
         && !matches!(
             operator,

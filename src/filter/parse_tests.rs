@@ -291,10 +291,10 @@ fn nested(depth: usize) -> Value {
 
 #[test]
 fn depth_and_size_limits() {
-    assert!(parse(nested(10)).is_ok());
+    assert!(parse(nested(5)).is_ok());
     assert_eq!(
-        error(nested(11)),
-        "filter groups are nested too deeply (max 10 levels)"
+        error(nested(6)),
+        "filter groups are nested too deeply (max 5 levels)"
     );
     let f = json!({"key": ["name"], "values": ["x"]});
     let many = |n: usize| json!({"filters": vec![f.clone(); n]});

@@ -31,7 +31,7 @@ pub fn load(store: &Store) -> Result<Vec<StreamFilter>, StoreError> {
     let mut out = Vec::new();
     for s in store.list_streams()? {
         let value: Value = serde_json::from_str(&s.filters_json).unwrap_or(Value::Null);
-        match FilterGroup::parse(&value) {
+        match FilterGroup::parse_stored(&value) {
             Ok(filter) => out.push(StreamFilter { id: s.id, filter }),
             Err(e) => {
                 tracing::error!(stream = %uuid::Uuid::from_bytes(s.id), error = %e, "stored stream filter is invalid; the stream receives nothing")
@@ -49,7 +49,7 @@ pub fn backfill(store: &Store, stream_id: [u8; 16]) -> Result<usize, StoreError>
         return Ok(0);
     };
     let value: Value = serde_json::from_str(&def.filters_json).unwrap_or(Value::Null);
-    let Ok(filter) = FilterGroup::parse(&value) else {
+    let Ok(filter) = FilterGroup::parse_stored(&value) else {
         return Ok(0);
     };
     let streams = [StreamFilter {

@@ -172,7 +172,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
         invalid_json(body.as_bytes()),
         "EOF while parsing a list at line 1 column 100000"
     );
-    // Raw values are skipped without recursion; the object parse is depth-limited.
+    // Raw values are skipped without recursion; the object's depth is checked (scanned) before it is parsed.
     let deep = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
     let body = format!("{{\"type\":\"bundle\",\"objects\":[{deep}]}}");
     let b = parse_bundle(body.as_bytes()).unwrap();
@@ -185,6 +185,6 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(err.id, None);
     assert_eq!(
         err.reason,
-        "invalid JSON: recursion limit exceeded at line 1 column 636"
+        "object is nested 100000 levels deep, over the depth limit of 100"
     );
 }

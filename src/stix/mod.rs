@@ -21,6 +21,8 @@ mod corpus_tests;
 #[cfg(test)]
 mod object_content_tests;
 #[cfg(test)]
+mod object_limits_tests;
+#[cfg(test)]
 mod object_tests;
 #[cfg(test)]
 mod opencti_tests;

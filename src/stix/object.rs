@@ -46,6 +46,11 @@ impl std::fmt::Display for ObjectError {
 
 impl std::error::Error for ObjectError {}
 
+/// Deepest JSON nesting an object may have (the object itself is depth 1). Events wrap objects in a few more
+/// levels, and serde_json refuses more than 128 when an event is read back: a deeper object would be stored
+/// but silently missing from filtered streams and TAXII.
+pub const MAX_OBJECT_DEPTH: usize = 100;
+
 /// Timestamp properties validated on every object.
 const TIMESTAMP_PROPS: &[&str] = &[
     "created",
@@ -71,6 +76,15 @@ pub fn prepare(raw: &RawValue, opts: &PrepareOptions) -> Result<Prepared, Object
                 "object is {} bytes, over the limit of {}",
                 text.len(),
                 opts.max_object_bytes
+            ),
+        });
+    }
+    let depth = json_depth(text);
+    if depth > MAX_OBJECT_DEPTH {
+        return Err(ObjectError {
+            id: probe_id(text),
+            reason: format!(
+                "object is nested {depth} levels deep, over the depth limit of {MAX_OBJECT_DEPTH}"
             ),
         });
     }
@@ -155,7 +169,7 @@ pub fn prepare(raw: &RawValue, opts: &PrepareOptions) -> Result<Prepared, Object
             return Err(fail(format!("missing required property '{prop}'")));
         }
     }
-    let mut modified = None;
+    let (mut created, mut modified) = (None, None);
     for prop in TIMESTAMP_PROPS {
         let Some(value) = object.get(*prop) else {
             continue;
@@ -170,9 +184,29 @@ pub fn prepare(raw: &RawValue, opts: &PrepareOptions) -> Result<Prepared, Object
         if matches!(*prop, "created" | "modified") && !ts.has_fraction() {
             warnings.push(format!("'{prop}' has no millisecond precision"));
         }
-        if *prop == "modified" {
-            modified = Some(ts);
+        match *prop {
+            "created" => created = Some(ts),
+            "modified" => modified = Some(ts),
+            _ => {}
         }
+    }
+    // A STIX 2.1 MUST that platforms break (OpenCTI's own test data does): kept, with a warning, since
+    // refusing it would lose a partner's knowledge on every sync.
+    if let (Some(c), Some(m)) = (&created, &modified) {
+        if m < c {
+            warnings.push(
+                "'modified' is earlier than 'created' (STIX 2.1 requires modified >= created)"
+                    .into(),
+            );
+        }
+    }
+    let refs: &[&str] = match stix_type.as_str() {
+        "relationship" => &["source_ref", "target_ref"],
+        "sighting" => &["sighting_of_ref"],
+        _ => &[],
+    };
+    for prop in refs {
+        check_ref(&object, prop).map_err(&fail)?;
     }
 
     strip_platform_extensions(&mut object);
@@ -199,6 +233,48 @@ fn strip_platform_extensions(object: &mut Map<String, Value>) {
     if now_empty {
         object.shift_remove("extensions");
     }
+}
+
+/// A required reference property: present, a string, and a STIX identifier `<type>--<uuid>`.
+fn check_ref(object: &Map<String, Value>, prop: &str) -> Result<(), String> {
+    match object.get(prop) {
+        None => Err(format!("missing required property '{prop}'")),
+        Some(Value::String(r)) => split_id(r)
+            .and_then(check_type_syntax)
+            .map_err(|e| format!("property '{prop}': {e}")),
+        Some(other) => Err(format!(
+            "'{prop}' must be a STIX identifier string, got {}",
+            kind(other)
+        )),
+    }
+}
+
+/// The deepest nesting of objects and arrays in a JSON text (scanned, not parsed: any depth is safe).
+pub(crate) fn json_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// Reads a top-level string `id` without building a tree (for oversized objects).

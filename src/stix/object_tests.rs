@@ -123,7 +123,17 @@ fn every_known_type_is_accepted() {
         .chain(["x-mitre-tactic", "x-opencti-hostname", "x-abc"].iter());
     let mut n = 0;
     for t in all {
-        let p = ok(sdo(t));
+        let mut o = sdo(t);
+        // Relationships and sightings must point at something.
+        match *t {
+            "relationship" => {
+                o["source_ref"] = json!(format!("malware--{U}"));
+                o["target_ref"] = json!(format!("tool--{U}"));
+            }
+            "sighting" => o["sighting_of_ref"] = json!(format!("indicator--{U}")),
+            _ => {}
+        }
+        let p = ok(o);
         assert_eq!(p.stix_type, *t);
         assert_eq!(p.id, format!("{t}--{U}"));
         assert!(p.warnings.is_empty(), "{t}: {:?}", p.warnings);

@@ -101,7 +101,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     _a: AdminUser,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let b: NewUser = json_body(&body)?;
     let groups = group_ids(&b.groups)?;
@@ -127,7 +127,7 @@ pub async fn patch_user(
     state: web::Data<AppState>,
     _a: AdminUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let uid = parse_id(&id, "user")?;
     let b: UserPatch = json_body(&body)?;
@@ -170,7 +170,7 @@ pub async fn list_groups(
 pub async fn create_group(
     state: web::Data<AppState>,
     _a: AdminUser,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let b: GroupBody = json_body(&body)?;
     let g = manage::save_group(
@@ -201,7 +201,7 @@ pub async fn patch_group(
     state: web::Data<AppState>,
     _a: AdminUser,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -263,7 +263,7 @@ pub async fn list_tokens(
 pub async fn create_token(
     state: web::Data<AppState>,
     user: Authenticated,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let p = user.0;
     let b: NewToken = json_body(&body)?;

@@ -47,7 +47,11 @@ fn apply(c: &mut CollectionV1, body: &Map<String, Value>) -> Result<(), AppError
                     AppError::BadRequest("can_write must be true or false".into())
                 })?;
             }
-            "id" | "created_at" | "url" => {}
+            "id" | "created_at" | "url" => {
+                return Err(AppError::BadRequest(format!(
+                "field '{key}' is read-only: it is set by the hub and cannot be given or changed"
+            )))
+            }
             other => return Err(AppError::BadRequest(format!("unknown field '{other}'"))),
         }
     }
@@ -122,7 +126,7 @@ pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let c = save(&state, None, &parse_body(&body)?)?;
     Ok(HttpResponse::Created().json(collection_json(&c, &base_url(&req))))
@@ -142,7 +146,7 @@ pub async fn patch(
     _user: Capable<Share>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let c = save(&state, Some(&id), &parse_body(&body)?)?;
     Ok(HttpResponse::Ok().json(collection_json(&c, &base_url(&req))))

@@ -37,6 +37,9 @@ fn window_text(secs: u64) -> String {
     format!("{secs}s")
 }
 
+/// The longest time window: 100 years (36,525 days).
+const MAX_WINDOW_SECS: u64 = 36_525 * 86_400;
+
 fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
     let bad = || {
         AppError::BadRequest(format!(
@@ -48,8 +51,11 @@ fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
         Value::Number(n) => n.as_u64().ok_or_else(bad)?,
         Value::String(s) => {
             let s = s.trim();
-            let split = s.len().checked_sub(1).ok_or_else(bad)?;
-            let (num, unit) = s.split_at(split);
+            // The unit is the last character; a multi-byte one is simply not a unit.
+            let (num, unit) = match s.char_indices().last() {
+                Some((at, _)) => s.split_at(at),
+                None => return Err(bad()),
+            };
             let mult = match unit {
                 "s" => 1,
                 "m" => 60,
@@ -57,15 +63,24 @@ fn parse_window(value: &Value) -> Result<Option<u64>, AppError> {
                 "d" => 86_400,
                 _ => return Err(bad()),
             };
+            if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            // Too many digits for a u64 is over the limit too, not a different error.
             num.parse::<u64>()
                 .ok()
                 .and_then(|n| n.checked_mul(mult))
-                .ok_or_else(bad)?
+                .unwrap_or(u64::MAX)
         }
         _ => return Err(bad()),
     };
     if secs == 0 {
         return Err(bad());
+    }
+    if secs > MAX_WINDOW_SECS {
+        return Err(AppError::BadRequest(format!(
+            "time_window must be at most 100 years ({MAX_WINDOW_SECS} seconds, '36525d'), got {value}"
+        )));
     }
     Ok(Some(secs))
 }
@@ -143,7 +158,11 @@ fn apply(f: &mut FeedV1, body: &Map<String, Value>) -> Result<(), AppError> {
                         ))
                     })?;
             }
-            "id" | "created_at" | "url" => {}
+            "id" | "created_at" | "url" => {
+                return Err(AppError::BadRequest(format!(
+                "field '{key}' is read-only: it is set by the hub and cannot be given or changed"
+            )))
+            }
             other => return Err(AppError::BadRequest(format!("unknown field '{other}'"))),
         }
     }
@@ -222,7 +241,7 @@ pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let f = save(&state, None, &parse_body(&body)?)?;
     Ok(HttpResponse::Created().json(feed_json(&f, &base_url(&req))))
@@ -242,7 +261,7 @@ pub async fn patch(
     _user: Capable<Share>,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let f = save(&state, Some(&id), &parse_body(&body)?)?;
     Ok(HttpResponse::Ok().json(feed_json(&f, &base_url(&req))))

@@ -5,6 +5,7 @@ mod admin;
 mod api;
 mod collections;
 mod extract;
+mod extractors;
 mod feeds;
 pub mod graphql;
 mod index;
@@ -24,6 +25,7 @@ pub use middleware::{request_id, security_headers};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    extractors::configure(cfg);
     cfg.route("/healthz", web::get().to(healthz))
         .route("/", web::get().to(index::index))
         .route("/static/{file}", web::get().to(index::static_file))

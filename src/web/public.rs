@@ -37,7 +37,8 @@ struct PublicPage {
 
 fn describe(filters_json: &str) -> String {
     let value = serde_json::from_str(filters_json).unwrap_or(serde_json::Value::Null);
-    FilterGroup::parse(&value).map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
+    FilterGroup::parse_stored(&value)
+        .map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
 }
 
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -49,7 +50,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         .filter(|s| s.public)
         .map(|s| {
             let value = serde_json::from_str(&s.filters_json).unwrap_or(serde_json::Value::Null);
-            let filters = FilterGroup::parse(&value)
+            let filters = FilterGroup::parse_stored(&value)
                 .map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe());
             PublicStream {
                 url: format!("{base}/stream/{}", Uuid::from_bytes(s.id)),

@@ -60,7 +60,7 @@ impl Common {
     #[must_use]
     pub fn filter(&self) -> Option<FilterGroup> {
         let value: Value = serde_json::from_str(&self.filters_json).ok()?;
-        FilterGroup::parse(&value).ok()
+        FilterGroup::parse_stored(&value).ok()
     }
 
     /// Applies one field; `Ok(false)` when the key is not a shared one.

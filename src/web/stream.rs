@@ -163,7 +163,7 @@ pub async fn by_id(
     };
     // Accepted for OpenCTI clients; this hub stores no inferred knowledge, so it changes nothing.
     flag("with-inferences")?;
-    let filter = crate::filter::FilterGroup::parse(
+    let filter = crate::filter::FilterGroup::parse_stored(
         &serde_json::from_str::<serde_json::Value>(&def.filters_json).unwrap_or_default(),
     )
     .map_err(|e| AppError::internal(format!("stored filter invalid: {e}")))?;

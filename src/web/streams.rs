@@ -88,7 +88,11 @@ fn apply_fields(s: &mut StreamV1, body: &Map<String, Value>) -> Result<(), AppEr
                     })
                     .collect::<Result<_, _>>()?;
             }
-            "id" | "created_at" => {}
+            "id" | "created_at" => {
+                return Err(AppError::BadRequest(format!(
+                "field '{key}' is read-only: it is set by the hub and cannot be given or changed"
+            )))
+            }
             other => return Err(bad(format!("unknown field '{other}'"))),
         }
     }
@@ -190,7 +194,7 @@ pub async fn update_from(
 pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let s = create_from(&state, &parse_body(&body)?).await?;
     Ok(HttpResponse::Created().json(stream_json(&s)))
@@ -208,7 +212,7 @@ pub async fn patch(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     let s = update_from(&state, &id, &parse_body(&body)?).await?;
     Ok(HttpResponse::Ok().json(stream_json(&s)))
@@ -256,8 +260,10 @@ pub async fn stop(
     set_started(&state, &id, false).await
 }
 
-/// The hub's base URL as the caller reached it.
-/// The hub's URL as users reach it: `public_url` when configured, else taken from the request.
+/// The hub's URL as users reach it: `public_url` when configured, else taken from the request. The request's
+/// scheme is used only when it is `http` or `https`, and its host (`Host`, `X-Forwarded-Host`, `Forwarded`)
+/// only when it looks like a host name or address with an optional port; otherwise `http` and the address
+/// the connection reached, so a forged header never makes the hub show a `javascript:` or markup-bearing URL.
 pub fn base_url(req: &HttpRequest) -> String {
     if let Some(url) = req
         .app_data::<web::Data<AppState>>()
@@ -266,7 +272,26 @@ pub fn base_url(req: &HttpRequest) -> String {
         return url;
     }
     let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let scheme = if info.scheme().eq_ignore_ascii_case("https") {
+        "https"
+    } else {
+        "http"
+    };
+    let host = info.host();
+    if plausible_host(host) {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{}", req.app_config().local_addr())
+    }
+}
+
+/// `host[:port]` of letters, digits, `-`, `.`, `:`, `[` and `]` (IPv6 literals), at most 255 characters.
+fn plausible_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':' | b'[' | b']'))
 }
 
 /// `GET /api/public/streams`: public streams only, no auth.

@@ -128,7 +128,9 @@ fn apply_fields(s: &mut SynchronizerV1, body: &Map<String, Value>) -> Result<boo
             "no_dependencies" => s.no_dependencies = flag(key, value)?,
             "verify_tls" => s.verify_tls = flag(key, value)?,
             "running" => s.running = flag(key, value)?,
-            "id" | "token_set" | "status" | "created_at" => {}
+            "id" | "token_set" | "status" | "created_at" => {
+                return Err(AppError::BadRequest(format!("field '{key}' is read-only: it is set by the hub and cannot be given or changed")))
+            }
             other => return Err(bad(format!("unknown field '{other}'"))),
         }
     }
@@ -191,7 +193,7 @@ pub fn create_value(state: &AppState, fields: &Map<String, Value>) -> Result<Val
 pub async fn create(
     state: web::Data<AppState>,
     _user: Capable<Share>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Created().json(create_value(&state, &parse_body(&body)?)?))
 }
@@ -267,7 +269,7 @@ pub async fn patch(
     state: web::Data<AppState>,
     _user: Capable<Share>,
     id: web::Path<String>,
-    body: web::Bytes,
+    body: super::extractors::Body,
 ) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(update_value(&state, &id, &parse_body(&body)?).await?))
 }
@@ -316,7 +318,10 @@ fn remote_failure(url: &str, e: &RemoteError) -> HttpResponse {
 
 /// `POST /api/synchronizers/discover` `{"url","token"?,"verify_tls"?,"stream_id"?}` → the remote's streams
 /// (OpenCTI's own discovery query); with `stream_id`, also opens that stream as OpenCTI's "test" does.
-pub async fn discover(_user: Capable<Share>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn discover(
+    _user: Capable<Share>,
+    body: super::extractors::Body,
+) -> Result<HttpResponse, AppError> {
     let fields = parse_body(&body)?;
     let mut probe = SynchronizerV1 {
         id: [0; 16],

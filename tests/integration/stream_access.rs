@@ -277,8 +277,11 @@ async fn marking_definitions_cannot_be_redefined() {
     assert_eq!(again["unchanged"], 1, "{again}");
     let url = format!("/stream/{}?from=0", public["id"].as_str().unwrap());
     let res = hub.client.get(hub.url(&url)).send().await.unwrap();
-    let (_, raw) = drain(Sse::new(res)).await;
-    assert!(!raw.contains(INDICATOR), "the RED indicator leaked: {raw}");
+    // Nothing at all: neither the indicator nor its (RED) marking definition.
+    let frames = Sse::new(res)
+        .data_frames(5, std::time::Duration::from_secs(3))
+        .await;
+    assert!(frames.is_empty(), "the RED indicator or its marking leaked");
     // Nor overwrite it with a later version of its own.
     let mut overwrite = hub.get(&format!("/api/objects/{INDICATOR}")).await.1;
     overwrite["modified"] = json!("2025-01-01T00:00:00.000Z");

@@ -28,8 +28,9 @@ pub use login::session_principal;
 
 /// Routes under `/admin`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Extractor errors (a bad query string or form) are HTML pages here, not the API's JSON.
     cfg.service(
-        web::scope("/admin")
+        super::extractors::html(web::scope("/admin"))
             .route("", web::get().to(dashboard::page))
             .route("/", web::get().to(dashboard::page))
             .route("/login", web::get().to(login::form))

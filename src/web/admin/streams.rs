@@ -41,7 +41,8 @@ pub struct StreamRow {
 
 fn describe(filters_json: &str) -> String {
     let value: Value = serde_json::from_str(filters_json).unwrap_or(Value::Null);
-    FilterGroup::parse(&value).map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
+    FilterGroup::parse_stored(&value)
+        .map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
 }
 
 fn row(s: &StreamV1, base: &str) -> StreamRow {

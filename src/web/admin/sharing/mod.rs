@@ -83,7 +83,8 @@ fn text(v: &Value, key: &str) -> String {
 }
 
 fn describe(filters: &Value) -> String {
-    FilterGroup::parse(filters).map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
+    FilterGroup::parse_stored(filters)
+        .map_or_else(|e| format!("invalid filter: {e}"), |f| f.describe())
 }
 
 /// Every definition of a kind as its API JSON (one shape for the list and the forms).
