@@ -19,6 +19,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Object counts by STIX type over the objects whose stored JSON satisfies `keep`.
+    pub fn count_by_type_where(
+        &self,
+        keep: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let mut out: BTreeMap<String, u64> = BTreeMap::new();
+        for item in self.inner.trees.objects.iter() {
+            let (k, v) = item?;
+            let StoredObject::V1(rec) = records::decode(&v, "object")?;
+            if keep(&rec.json) {
+                let text = String::from_utf8_lossy(&k);
+                let t = text.split("--").next().unwrap_or_default().to_string();
+                *out.entry(t).or_default() += 1;
+            }
+        }
+        Ok(out)
+    }
+
     /// The millisecond time of every event at or after `since_ms` (keys only).
     pub fn event_times_since(&self, since_ms: u64) -> Result<Vec<u64>, StoreError> {
         let start = EventId::new(since_ms, 0).to_bytes();

@@ -342,12 +342,28 @@ async fn knowledge_page_events_hide_versions_the_reader_may_not_see() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("public name"));
     assert!(!page.body.contains("RED-SECRETNAME"), "{}", page.body);
+    // The dashboard counts only what the partner may see.
+    hub.import(&json!({"type": "bundle", "id": "bundle--22222222-0000-4000-8000-00000000000b", "objects": [
+        {"type": "tool", "spec_version": "2.1", "id": "tool--22222222-0000-4000-8000-000000000002", "name": "hidden tool",
+         "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "object_marking_refs": [RED]}]}))
+        .await;
+    let dashboard = partner.get("/admin").await.body;
+    assert!(
+        dashboard.contains(r#"id="total-objects">1<"#),
+        "{dashboard}"
+    );
+    assert!(!dashboard.contains(">tool<"), "{dashboard}");
     let mut admin = crate::admin_session::Browser::new(&hub.base);
     admin.login("admin", "test-password").await;
     let page = admin.get(&format!("/admin/knowledge/{id}")).await;
     assert!(
         page.body.contains("RED-SECRETNAME"),
         "admins see every version"
+    );
+    let dashboard = admin.get("/admin").await.body;
+    assert!(
+        dashboard.contains(r#"id="total-objects">2<"#),
+        "{dashboard}"
     );
     hub.stop().await;
 }

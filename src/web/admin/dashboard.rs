@@ -74,9 +74,20 @@ fn hourly_bars(times: &[u64], now: u64) -> (Vec<Bar>, u64) {
 pub async fn page(state: web::Data<AppState>, page: Page<Read>) -> PageResult {
     let store = state.store.clone();
     let now = now_ms();
+    let access = page.principal.access.clone();
     let (counts, times, streams) = web::block(move || -> Result<_, crate::store::StoreError> {
+        // Only what the reader may see is counted: counts of hidden objects would tell what it may not read.
+        let counts = if access.bypass {
+            store.count_by_type()?
+        } else {
+            store.count_by_type_where(&mut |json| {
+                matches!(serde_json::from_slice::<serde_json::Value>(json),
+                    Ok(serde_json::Value::Object(obj))
+                        if crate::stream::view::object_visible(&store, &access, &obj))
+            })?
+        };
         Ok((
-            store.count_by_type()?,
+            counts,
             store.event_times_since(now.saturating_sub(24 * HOUR_MS))?,
             store.list_streams()?,
         ))
