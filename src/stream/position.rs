@@ -22,6 +22,13 @@ pub fn parse(value: &str) -> Result<EventId, PositionError> {
         return Ok(EventId::ZERO);
     }
     if let Ok(id) = v.parse::<EventId>() {
+        // A position a day past the clock is no position this hub gave: the reader would silently wait for
+        // events that never come.
+        if id.ms > crate::store::now_ms().saturating_add(24 * 3600 * 1000) {
+            return Err(PositionError(format!(
+                "stream position '{value}' is in the future: use an id this hub sent (or 0)"
+            )));
+        }
         return Ok(id);
     }
     match parse_position_date_ms(v) {
@@ -98,6 +105,13 @@ mod tests {
         );
         assert!(parse("yesterday").is_err());
         assert!(parse("1620249512599").is_err());
+        let e = parse("9999999999999-5").unwrap_err();
+        assert!(e.0.contains("is in the future"), "{e}");
+        let soon = crate::store::now_ms() + 3_600_000;
+        assert!(
+            parse(&format!("{soon}-0")).is_ok(),
+            "an hour of clock skew is fine"
+        );
     }
 
     #[test]

@@ -94,6 +94,18 @@ pub async fn list_objects(
             return Err(AppError::BadRequest(format!("invalid type '{t}'")));
         }
     }
+    if let Some(a) = &q.after {
+        let valid = a.split_once("--").is_some_and(|(t, rest)| {
+            !t.is_empty()
+                && !rest.is_empty()
+                && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        if !valid {
+            return Err(AppError::BadRequest(format!(
+                "after must be a STIX id (the `next` of the previous page), got '{a}'"
+            )));
+        }
+    }
     let store = state.store.clone();
     let mut page = web::block(move || {
         store.list_objects(q.stix_type.as_deref(), q.after.as_deref(), limit + 1)

@@ -245,6 +245,7 @@ async fn stream_flags_and_positions_are_validated() {
             "recover requires a start position",
         ),
         ("from=0&recover=soon", "invalid recover value 'soon'"),
+        ("from=9999999999999-5", "is in the future"),
     ] {
         let res = get(q.to_string()).await.unwrap();
         assert_eq!(res.status().as_u16(), 400, "{q}");
@@ -272,5 +273,32 @@ async fn stream_flags_and_positions_are_validated() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 400);
+    hub.stop().await;
+}
+
+/// `/api/objects?after=` takes the `next` of a previous page; anything else is a 400, not page one again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn object_paging_cursor_is_validated() {
+    let hub = Hub::start().await;
+    hub.import(&bundle(vec![
+        indicator(1, "one", "2024-01-01T00:00:00.000Z"),
+        indicator(2, "two", "2024-01-01T00:00:00.000Z"),
+    ]))
+    .await;
+    let (status, page) = hub.get("/api/objects?limit=1").await;
+    assert_eq!(status, 200);
+    let next = page["next"].as_str().unwrap().to_string();
+    let (status, rest) = hub.get(&format!("/api/objects?limit=1&after={next}")).await;
+    assert_eq!(status, 200);
+    assert_ne!(rest["objects"][0]["id"], page["objects"][0]["id"]);
+    let (status, err) = hub.get("/api/objects?after=garbage").await;
+    assert_eq!(status, 400);
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("after must be a STIX id"),
+        "{err}"
+    );
     hub.stop().await;
 }
