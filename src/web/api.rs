@@ -73,7 +73,7 @@ pub async fn list_objects(
     reader: Capable<Read>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q = query.into_inner();
+    let mut q = query.into_inner();
     let limit = match q.limit.as_deref() {
         None => 100,
         Some(s) => match s.parse::<usize>() {
@@ -94,7 +94,9 @@ pub async fn list_objects(
             return Err(AppError::BadRequest(format!("invalid type '{t}'")));
         }
     }
-    if let Some(a) = &q.after {
+    // An empty `after` is the first page, as no `after`.
+    let after = q.after.take().filter(|a| !a.is_empty());
+    if let Some(a) = &after {
         let valid = a.split_once("--").is_some_and(|(t, rest)| {
             !t.is_empty()
                 && !rest.is_empty()
@@ -107,10 +109,9 @@ pub async fn list_objects(
         }
     }
     let store = state.store.clone();
-    let mut page = web::block(move || {
-        store.list_objects(q.stix_type.as_deref(), q.after.as_deref(), limit + 1)
-    })
-    .await??;
+    let mut page =
+        web::block(move || store.list_objects(q.stix_type.as_deref(), after.as_deref(), limit + 1))
+            .await??;
     let next = if page.len() > limit {
         page.truncate(limit);
         page.last().map(|(id, _)| id.clone())

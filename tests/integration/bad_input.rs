@@ -291,6 +291,12 @@ async fn object_paging_cursor_is_validated() {
     let (status, rest) = hub.get(&format!("/api/objects?limit=1&after={next}")).await;
     assert_eq!(status, 200);
     assert_ne!(rest["objects"][0]["id"], page["objects"][0]["id"]);
+    let (status, first) = hub.get("/api/objects?limit=1&after=").await;
+    assert_eq!(
+        (status, &first),
+        (200, &page),
+        "an empty after is the first page"
+    );
     let (status, err) = hub.get("/api/objects?after=garbage").await;
     assert_eq!(status, 400);
     assert!(
